@@ -1,0 +1,22 @@
+/**
+ * The bindings of the token Worker, as Cloudflare passes them. Every variable is optional here
+ * because nothing guarantees an operator set it; `src/config/` validates them.
+ *
+ * @module
+ */
+
+/** The token Worker's bindings: variables, secrets, the nonce ledger and the rate limiter. */
+export interface Env {
+  /** Coze OAuth app ID (应用 ID). Required. */
+  CLIENT_ID?: string;
+  /** The app's RSA private key, PEM. Required; keep it in a secret. */
+  PRIVATE_KEY?: string;
+  /** The public key's fingerprint (公钥指纹) from the OAuth app page. Required. */
+  KID?: string;
+  /** JWT `aud`: `api.coze.cn` or `api.coze.com`. */
+  AUDIENCE?: string;
+  /** Coze's token endpoint URL. */
+  TOKEN_ENDPOINT?: string;
+  /** Default token lifetime in seconds. */
+  TOKEN_DURATION?: string | number;
+}

@@ -1,0 +1,88 @@
+/**
+ * Two test projects: `workers` runs in workerd with the token Worker as the main Worker and the
+ * example caller and the Coze emulator as separate Workers; `node` runs what needs Node itself.
+ */
+
+import { cloudflareTest, getRunnerName } from "@cloudflare/vitest-pool-workers";
+import { buildSync } from "esbuild";
+import { defineConfig } from "vitest/config";
+
+import { generateTestKeys } from "./test/fixtures/test-keys";
+
+const WORKERS_PROJECT = "workers";
+const COMPATIBILITY_DATE = "2026-04-21";
+
+/** The app the token Worker under test is configured for. */
+const TEST_APP = { clientId: "1000000001", kid: "test-kid-main" };
+
+/** Bundles a Worker for the pool, which cannot read a second wrangler config. */
+function bundle(entry: string, name: string): string {
+  const outfile = `dist/test/${name}.js`;
+  buildSync({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["browser", "module", "main"],
+    logLevel: "error",
+  });
+  return outfile;
+}
+
+const keys = generateTestKeys();
+const tokenWorker = getRunnerName({ name: WORKERS_PROJECT } as Parameters<typeof getRunnerName>[0]);
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                CLIENT_ID: TEST_APP.clientId,
+                KID: TEST_APP.kid,
+                PRIVATE_KEY: keys.pkcs8,
+                TEST_KEYS: JSON.stringify(keys),
+              },
+              // Every fetch the token Worker makes goes to the emulator, never to the Internet.
+              outboundService: "coze-emulator",
+              serviceBindings: { EXAMPLE_CALLER: "example-caller" },
+              workers: [
+                {
+                  name: "example-caller",
+                  modules: true,
+                  scriptPath: bundle("callers/example/src/index.ts", "example-caller"),
+                  compatibilityDate: COMPATIBILITY_DATE,
+                  bindings: { COZE_API_BASE: "https://api.coze.cn" },
+                  serviceBindings: {
+                    COZE_TOKENS: { name: tokenWorker, props: { caller: "example-caller" } },
+                  },
+                  outboundService: "coze-emulator",
+                },
+                {
+                  name: "coze-emulator",
+                  modules: true,
+                  scriptPath: bundle("test/emulator/src/index.ts", "coze-emulator"),
+                  compatibilityDate: COMPATIBILITY_DATE,
+                  bindings: {
+                    EMULATOR_CLIENTS: JSON.stringify([
+                      { client_id: TEST_APP.clientId, kid: TEST_APP.kid, public_key: keys.spki },
+                    ]),
+                  },
+                },
+              ],
+            },
+          }),
+        ],
+        test: { name: WORKERS_PROJECT, include: ["test/workers/**/*.test.ts"] },
+      },
+      {
+        test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"] },
+      },
+    ],
+  },
+});
