@@ -15,6 +15,25 @@ const COMPATIBILITY_DATE = "2026-04-21";
 /** The app the token Worker under test is configured for. */
 const TEST_APP = { clientId: "1000000001", kid: "test-kid-main" };
 
+/**
+ * The policy under test: unlisted callers are allowed so that tests can use fresh caller ids, and
+ * a few listed callers exercise each rule. The shipped default (deny) is tested separately.
+ */
+const TEST_POLICY = {
+  default: { allow: true },
+  callers: {
+    denied: { allow: false },
+    "short-lived": { maxDurationSeconds: 300 },
+    "no-subjects": { subjects: false },
+    "channel-bot": {
+      scope: { account_permission: { permission_list: ["Connector.botChat"] } },
+      accountId: "7351234567890",
+    },
+    "enterprise-app": { enterpriseId: "ent_42" },
+    limited: { rateLimiter: "RATE_LIMITER_STRICT" },
+  },
+};
+
 /** Bundles a Worker for the pool, which cannot read a second wrangler config. */
 function bundle(entry: string, name: string): string {
   const outfile = `dist/test/${name}.js`;
@@ -47,6 +66,12 @@ export default defineConfig({
                 KID: TEST_APP.kid,
                 PRIVATE_KEY: keys.pkcs8,
                 TEST_KEYS: JSON.stringify(keys),
+                CALLER_POLICY: JSON.stringify(TEST_POLICY),
+              },
+              ratelimits: {
+                // High enough for the load tests; RATE_LIMITER_STRICT tests the limit itself.
+                RATE_LIMITER: { simple: { limit: 100_000, period: 60 } },
+                RATE_LIMITER_STRICT: { simple: { limit: 3, period: 60 } },
               },
               // Every fetch the token Worker makes goes to the emulator, never to the Internet.
               outboundService: "coze-emulator",
@@ -78,7 +103,11 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: WORKERS_PROJECT, include: ["test/workers/**/*.test.ts"] },
+        test: {
+          name: WORKERS_PROJECT,
+          include: ["test/workers/**/*.test.ts"],
+          setupFiles: ["test/setup/no-secrets-in-logs.ts"],
+        },
       },
       {
         test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"] },

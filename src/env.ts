@@ -19,4 +19,10 @@ export interface Env {
   TOKEN_ENDPOINT?: string;
   /** Default token lifetime in seconds. */
   TOKEN_DURATION?: string | number;
+  /** Per-caller policy, JSON; see src/policy/caller-policy.ts. Unset denies every caller. */
+  CALLER_POLICY?: string;
+  /** `"true"` hashes end-user subjects in logs and audit records. */
+  AUDIT_HASH_SUBJECTS?: string;
+  /** Default per-caller rate limiter (Cloudflare Rate Limiting binding). Optional. */
+  RATE_LIMITER?: RateLimit;
 }

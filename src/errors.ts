@@ -25,7 +25,7 @@ export type RequestErrorCode =
   | "POLICY_DENIED"
   | "RATE_LIMITED";
 
-/** Codes for Coze's own OAuth error answers, one per documented `error_code`. */
+/** Codes for Coze's OAuth error responses, one per documented `error_code`. */
 export type CozeErrorCode =
   | "COZE_INVALID_CLIENT"
   | "COZE_INVALID_REQUEST"
@@ -35,7 +35,7 @@ export type CozeErrorCode =
   | "COZE_RATE_LIMITED"
   | "COZE_ERROR";
 
-/** Codes for an answer from the token endpoint that is not a usable Coze answer. */
+/** Codes for a token endpoint response that is not a usable Coze response. */
 export type UpstreamErrorCode =
   | "UPSTREAM_NETWORK"
   | "UPSTREAM_TIMEOUT"
@@ -71,16 +71,16 @@ export interface ErrorDetails {
   readonly variable?: string;
   /** Coze's `error_code` as received, for upstream errors. */
   readonly cozeErrorCode?: string;
-  /** Coze's request log id (`X-Tt-Logid`), which Coze support asks for. */
+  /** Coze's request log id (`X-Tt-Logid`), which Coze support requests. */
   readonly cozeLogId?: string;
-  /** HTTP status of the upstream answer. */
+  /** HTTP status of the upstream response. */
   readonly upstreamStatus?: number;
   /** Seconds the caller should wait before trying again. */
   readonly retryAfterSeconds?: number;
 }
 
 /**
- * An error with a stable {@link ErrorCode}. Its message says what is wrong and how to fix it, and
+ * An error with a stable {@link ErrorCode}. Its message states what is wrong and how to fix it, and
  * never contains a key, secret, JWT or token.
  */
 export class TokenWorkerError extends Error {
@@ -102,7 +102,7 @@ export class TokenWorkerError extends Error {
   }
 }
 
-/** Whether a value thrown anywhere is a {@link TokenWorkerError}, also after crossing RPC. */
+/** Tests whether a thrown value is a {@link TokenWorkerError}, also after it crossed RPC. */
 export function isTokenWorkerError(value: unknown): value is TokenWorkerError {
   return (
     value instanceof TokenWorkerError ||

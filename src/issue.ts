@@ -5,6 +5,10 @@
  * @module
  */
 
+import { type AuditFacts, auditIssued, auditRefused } from "./audit/audit-log";
+import { toTokenWorkerError } from "./errors";
+import { applyPolicy } from "./policy/apply-policy";
+import { enforceRateLimit } from "./policy/rate-limit";
 import type { Runtime } from "./runtime";
 import { buildSessionName } from "./tokens/session-name";
 
@@ -19,7 +23,7 @@ export interface IssueRequest {
   readonly requestId: string;
 }
 
-/** What a caller receives: the token, its absolute expiry and the session it belongs to. */
+/** The token a caller receives, with its absolute expiry and session name. */
 export interface TokenResult {
   readonly accessToken: string;
   readonly tokenType: "Bearer";
@@ -30,24 +34,46 @@ export interface TokenResult {
   readonly cached: boolean;
 }
 
-/** Returns a token for a verified caller, using the isolate's configuration and cache. */
+/**
+ * Returns a token for a verified caller: applies the caller's policy and rate limit, then takes
+ * the token from the cache or Coze. Writes one audit record either way.
+ */
 export async function issueToken(runtime: Runtime, request: IssueRequest): Promise<TokenResult> {
-  const { config, tokens } = runtime;
+  const { config, tokens, policy, bindings, logger } = runtime;
   const sessionName = buildSessionName(request.caller, request.subject);
-  const token = await tokens.getToken({
-    caller: request.caller,
-    sessionName,
-    durationSeconds: request.durationSeconds ?? config.defaultDurationSeconds,
-    endpoint: config.tokenEndpoint,
-    minRemainingSeconds: request.minRemainingSeconds,
-    forceRefresh: request.forceRefresh,
+  const facts: AuditFacts = {
+    channel: request.channel,
     requestId: request.requestId,
-  });
-  return {
-    accessToken: token.accessToken,
-    tokenType: token.tokenType,
-    expiresAt: token.expiresAt,
-    sessionName: token.sessionName,
-    cached: token.cached,
+    caller: request.caller,
+    subject: request.subject,
+    sessionName,
+    durationSeconds: request.durationSeconds,
   };
+
+  try {
+    const decision = applyPolicy(policy, config, request);
+    await enforceRateLimit(bindings, decision.rateLimiter, request.caller);
+    const token = await tokens.getToken({
+      caller: request.caller,
+      sessionName,
+      durationSeconds: decision.durationSeconds,
+      endpoint: decision.endpoint,
+      scope: decision.scope,
+      minRemainingSeconds: request.minRemainingSeconds,
+      forceRefresh: request.forceRefresh,
+      requestId: request.requestId,
+    });
+    auditIssued(logger, { ...facts, durationSeconds: decision.durationSeconds }, token);
+    return {
+      accessToken: token.accessToken,
+      tokenType: token.tokenType,
+      expiresAt: token.expiresAt,
+      sessionName: token.sessionName,
+      cached: token.cached,
+    };
+  } catch (thrown) {
+    const error = toTokenWorkerError(thrown);
+    auditRefused(logger, facts, error);
+    throw error;
+  }
 }

@@ -8,7 +8,11 @@
 import { importSigningKey } from "./config/private-key";
 import { type TokenConfig, parseTokenConfig } from "./config/token-config";
 import type { Env } from "./env";
-import { consoleLogger } from "./log";
+import { TokenWorkerError, toTokenWorkerError } from "./errors";
+import { subjectHidingLogger } from "./audit/subject-privacy";
+import { type Logger, consoleLogger } from "./log";
+import { type CallerPolicy, parseCallerPolicy } from "./policy/caller-policy";
+import { checkRateLimiterBindings } from "./policy/rate-limit";
 import { TokenService } from "./tokens/token-service";
 
 /** Time allowed for one upstream exchange, in milliseconds. */
@@ -18,6 +22,11 @@ export const UPSTREAM_TIMEOUT_MS = 10_000;
 export interface Runtime {
   readonly config: TokenConfig;
   readonly tokens: TokenService;
+  readonly policy: CallerPolicy;
+  /** The Worker's bindings, where rate limiters are looked up by name. */
+  readonly bindings: Readonly<Record<string, unknown>>;
+  /** Writes log and audit records, hashing subjects when `AUDIT_HASH_SUBJECTS` is "true". */
+  readonly logger: Logger;
 }
 
 // Keyed by the bindings object: workerd hands every request in an isolate the same `env`, and a
@@ -26,16 +35,41 @@ const runtimes = new WeakMap<Env, Promise<Runtime>>();
 
 async function buildRuntime(env: Env): Promise<Runtime> {
   const config = parseTokenConfig(env);
+  const policy = parseCallerPolicy(env.CALLER_POLICY);
+  const bindings = env as Readonly<Record<string, unknown>>;
+  checkRateLimiterBindings(policy, bindings);
+  const logger = subjectHidingLogger(consoleLogger, parseHashSubjects(env.AUDIT_HASH_SUBJECTS));
   const signingKey = await importSigningKey(config.privateKeyPkcs8);
   const tokens = new TokenService({
     config,
     signingKey,
     fetch: (input, init) => fetch(input, init),
     clock: Date.now,
-    logger: consoleLogger,
+    logger,
     upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
   });
-  return { config, tokens };
+  return { config, tokens, policy, bindings, logger };
+}
+
+function parseHashSubjects(raw: unknown): boolean {
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true" || raw === true) return true;
+  throw new TokenWorkerError(
+    "CONFIG_INVALID",
+    'AUDIT_HASH_SUBJECTS must be "true" or "false" (the default).',
+    { variable: "AUDIT_HASH_SUBJECTS" },
+  );
+}
+
+function logConfigError(thrown: unknown): void {
+  const error = toTokenWorkerError(thrown);
+  consoleLogger({
+    event: "config_invalid",
+    outcome: "error",
+    code: error.code,
+    variable: error.variable,
+    message: error.message,
+  });
 }
 
 /**
@@ -46,6 +80,7 @@ export function getRuntime(env: Env): Promise<Runtime> {
   let runtime = runtimes.get(env);
   if (!runtime) {
     runtime = buildRuntime(env);
+    runtime.catch((error: unknown) => logConfigError(error));
     runtimes.set(env, runtime);
   }
   return runtime;

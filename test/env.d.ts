@@ -9,5 +9,10 @@ declare global {
       /** The example caller Worker, bound with props { caller: "example-caller" }. */
       EXAMPLE_CALLER: Fetcher;
     }
+
+    /** The main module, so that `exports.default` from `cloudflare:workers` is typed. */
+    interface GlobalProps {
+      mainModule: typeof import("../src/index");
+    }
   }
 }

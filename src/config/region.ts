@@ -12,7 +12,7 @@ export interface CozeRegion {
   readonly consoleHost: string;
 }
 
-/** The regions this Worker knows, by API host. */
+/** The regions this Worker supports, by API host. */
 export const COZE_REGIONS: readonly CozeRegion[] = [
   { name: "china", apiHost: "api.coze.cn", consoleHost: "www.coze.cn" },
   { name: "international", apiHost: "api.coze.com", consoleHost: "www.coze.com" },
@@ -26,7 +26,7 @@ export function regionOfHost(host: string): CozeRegion | undefined {
   return COZE_REGIONS.find((region) => region.apiHost === host.toLowerCase());
 }
 
-/** Whether `hostname` is a loopback name, where plain `http:` is allowed for a local emulator. */
+/** Tests whether `hostname` is a loopback name, where plain `http:` is allowed for an emulator. */
 export function isLoopbackHost(hostname: string): boolean {
   return (
     hostname === "localhost" ||

@@ -15,7 +15,7 @@ export const MAX_DURATION_SECONDS = 86399;
 export const MIN_DURATION_SECONDS = 60;
 /** `duration_seconds` when `TOKEN_DURATION` is not set, as in Coze's own default. */
 export const DEFAULT_DURATION_SECONDS = 900;
-/** `AUDIENCE` when neither it nor a Coze `TOKEN_ENDPOINT` says otherwise. */
+/** `AUDIENCE` when it is not set and `TOKEN_ENDPOINT` is not a Coze host. */
 export const DEFAULT_AUDIENCE = "api.coze.cn";
 
 /** The validated Coze settings. Contains the private key, so it is never logged or returned. */

@@ -11,7 +11,7 @@ export const ASSERTION_LIFETIME_SECONDS = 3600;
 /** Random bytes in each `jti`. Coze recommends more than 32 bytes of randomness per JWT. */
 export const JTI_BYTES = 32;
 
-/** What goes into one JWT besides the fixed header fields. */
+/** The claims and key id of one JWT. */
 export interface AssertionInput {
   readonly clientId: string;
   readonly kid: string;

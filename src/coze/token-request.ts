@@ -13,7 +13,7 @@ export const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /** Coze's `scope` object, for example a bot id list for channel apps. Never a list. */
 export type CozeScope = Readonly<Record<string, unknown>>;
 
-/** What one token request sends. */
+/** The content of one token request. */
 export interface TokenExchange {
   /** Full token endpoint URL, including any `account/{id}` or `enterprise_id/{id}` variant. */
   readonly endpoint: string;
@@ -23,7 +23,7 @@ export interface TokenExchange {
   readonly scope?: CozeScope;
 }
 
-/** How the exchange reaches the network and tells time. */
+/** The network access, timeout and clock of an exchange. */
 export interface ExchangeOptions {
   readonly fetch: typeof fetch;
   /** Time allowed for the whole exchange, response body included, in milliseconds. */
@@ -40,7 +40,7 @@ function timeoutError(endpoint: string, timeoutMs: number): TokenWorkerError {
 }
 
 /**
- * Sends one token request and parses the answer. Resolves with the token or rejects with a
+ * Sends one token request and parses the response. Resolves with the token or rejects with a
  * {@link TokenWorkerError}; it never hangs past `timeoutMs`.
  */
 export async function exchangeAssertion(

@@ -1,5 +1,5 @@
 /**
- * Parses what Coze's token endpoint answered into a token or a {@link TokenWorkerError}.
+ * Parses a response of Coze's token endpoint into a token or a {@link TokenWorkerError}.
  *
  * @module
  */

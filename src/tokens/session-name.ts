@@ -1,9 +1,9 @@
 /**
  * Builds the Coze `session_name` from the verified caller id and an optional end-user subject.
  *
- * Coze isolates conversation history per session name, so the mapping must be one-to-one: a
- * caller id never contains `:`, so the first `:` in `caller:subject` always marks where the
- * caller id ends, and a name without `:` always belongs to a caller acting for itself.
+ * Coze isolates conversation history per session name, so the mapping must be one-to-one. A caller
+ * id never contains `:`. So the first `:` in `caller:subject` marks where the caller id ends, and a
+ * name without `:` belongs to a caller acting for itself.
  *
  * @module
  */
