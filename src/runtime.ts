@@ -7,12 +7,14 @@
 
 import { importSigningKey } from "./config/private-key";
 import { type TokenConfig, parseTokenConfig } from "./config/token-config";
+import { DEFAULT_RETRY_POLICY } from "./coze/retry";
 import type { Env } from "./env";
 import { TokenWorkerError, toTokenWorkerError } from "./errors";
 import { subjectHidingLogger } from "./audit/subject-privacy";
 import { type Logger, consoleLogger } from "./log";
 import { type CallerPolicy, parseCallerPolicy } from "./policy/caller-policy";
 import { checkRateLimiterBindings } from "./policy/rate-limit";
+import { DEFAULT_MAX_CACHED_TOKENS } from "./tokens/token-cache";
 import { TokenService } from "./tokens/token-service";
 
 /** Time allowed for one upstream exchange, in milliseconds. */
@@ -47,6 +49,9 @@ async function buildRuntime(env: Env): Promise<Runtime> {
     clock: Date.now,
     logger,
     upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
+    // The token cache and its single-flight map live in this one TokenService per isolate.
+    maxCachedTokens: DEFAULT_MAX_CACHED_TOKENS,
+    retryPolicy: DEFAULT_RETRY_POLICY,
   });
   return { config, tokens, policy, bindings, logger };
 }

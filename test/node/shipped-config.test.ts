@@ -24,7 +24,7 @@ describe("shipped wrangler.toml", () => {
   });
 
   it("binds the default rate limiter", () => {
-    const names = (config.ratelimits ?? []).map((binding) => binding.name);
+    const names = (config.ratelimits ?? []).map((binding: { name: string }) => binding.name);
     expect(names).toContain("RATE_LIMITER");
   });
 

@@ -68,6 +68,9 @@ export async function handleTokenRequest(request: Request, path: string): Promis
   const pending = issuer === undefined ? undefined : clientState(issuer);
   if (pending) pending.requests += 1;
 
+  // The body is read first, so a fault response never leaves the request stream unread.
+  const body = await parseBody(request);
+
   let expiresInOverride: number | undefined;
   const fault = pending?.faults.shift();
   if (fault) {
@@ -77,7 +80,6 @@ export async function handleTokenRequest(request: Request, path: string): Promis
   }
   if (settings.latencyMs > 0) await new Promise((r) => setTimeout(r, settings.latencyMs));
 
-  const body = await parseBody(request);
   if (body instanceof Response) return body;
 
   let assertion;
