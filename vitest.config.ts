@@ -3,6 +3,8 @@
  * example caller and the Coze emulator as separate Workers; `node` runs what needs Node itself.
  */
 
+import { randomBytes } from "node:crypto";
+
 import { cloudflareTest, getRunnerName } from "@cloudflare/vitest-pool-workers";
 import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
@@ -32,6 +34,25 @@ const TEST_POLICY = {
     "enterprise-app": { enterpriseId: "ent_42" },
     limited: { rateLimiter: "RATE_LIMITER_STRICT" },
   },
+};
+
+/** Returns a new random HMAC secret in the form CALLER_KEYS takes: 32 bytes, unpadded base64url. */
+function callerSecret(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/**
+ * The signed public route's callers under test, with secrets new every run. They go through the
+ * same CALLER_KEYS parsing and verification as a deployment; nothing here turns a check off.
+ * Callers other than alice and mallory each serve one test that changes their ledger or policy.
+ */
+const TEST_CALLER_KEYS = {
+  alice: { k1: callerSecret(), k2: callerSecret() },
+  mallory: { k1: callerSecret() },
+  denied: { k1: callerSecret() },
+  "ledger-full": { k1: callerSecret() },
+  "ledger-broken": { k1: callerSecret() },
+  "ledger-stalled": { k1: callerSecret() },
 };
 
 /** Bundles a Worker for the pool, which cannot read a second wrangler config. */
@@ -67,6 +88,9 @@ export default defineConfig({
                 PRIVATE_KEY: keys.pkcs8,
                 TEST_KEYS: JSON.stringify(keys),
                 CALLER_POLICY: JSON.stringify(TEST_POLICY),
+                PUBLIC_ROUTE: "on",
+                PUBLIC_HOST: "tokens.example.test",
+                CALLER_KEYS: JSON.stringify(TEST_CALLER_KEYS),
               },
               ratelimits: {
                 // High enough for the load tests; RATE_LIMITER_STRICT tests the limit itself.

@@ -1,7 +1,6 @@
 /**
- * The token Worker's entrypoint. Sibling Workers call its public methods over a service binding;
- * everything else lives in private members or other modules, so nothing more is callable over
- * RPC.
+ * The token Worker's entrypoint. Sibling Workers call its public methods over a service binding.
+ * Everything else lives in private members or other modules, so nothing more is callable over RPC.
  *
  * @module
  */
@@ -10,6 +9,8 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 
 import type { Env } from "./env";
 import { toTokenWorkerError } from "./errors";
+import { type HealthReport, buildHealthReport } from "./health";
+import { handleHttpRequest } from "./http/public-route";
 import { type TokenResult, issueToken } from "./issue";
 import { type CallerProps, callerFromProps } from "./rpc/caller-identity";
 import { type GetTokenOptions, parseGetTokenOptions } from "./rpc/get-token-options";
@@ -40,11 +41,32 @@ export class TokenWorker extends WorkerEntrypoint<Env, CallerProps> {
     }
   }
 
-  /** Answers every HTTP request with 404: the Worker has no public route. */
-  override async fetch(_request: Request): Promise<Response> {
-    return Response.json(
-      { error: { code: "NOT_FOUND", message: "Not found." } },
-      { status: 404, headers: { "Cache-Control": "no-store" } },
-    );
+  /**
+   * Reports whether the configuration is valid, which region and endpoint it targets, and whether
+   * the calling caller is allowed, without any secret. Never throws, so a caller can check its
+   * wiring at deploy time.
+   */
+  async health(): Promise<HealthReport> {
+    let caller: string | null;
+    try {
+      caller = callerFromProps(this.ctx.props);
+    } catch {
+      caller = null;
+    }
+    return buildHealthReport(this.env, caller);
+  }
+
+  /**
+   * Does nothing and returns nothing: a liveness check for callers. It reads no configuration,
+   * so it succeeds even when the Worker's secrets are missing; use `health()` to check those.
+   */
+  ping(): void {}
+
+  /**
+   * Serves the signed public route when it is on (`PUBLIC_ROUTE = "on"` and `CALLER_KEYS` set),
+   * and returns 404 for every HTTP request otherwise.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    return handleHttpRequest(request, this.env);
   }
 }

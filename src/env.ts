@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { NonceLedger } from "./ledger/nonce-ledger";
+
 /** The token Worker's bindings: variables, secrets, the nonce ledger and the rate limiter. */
 export interface Env {
   /** Coze OAuth app ID (应用 ID). Required. */
@@ -25,4 +27,12 @@ export interface Env {
   AUDIT_HASH_SUBJECTS?: string;
   /** Default per-caller rate limiter (Cloudflare Rate Limiting binding). Optional. */
   RATE_LIMITER?: RateLimit;
+  /** `"on"` turns on the signed public route (with `CALLER_KEYS` set). Anything else: off. */
+  PUBLIC_ROUTE?: string;
+  /** Host that signed callers send requests to and sign, such as `tokens.example.com`. */
+  PUBLIC_HOST?: string;
+  /** HMAC keys of signed callers, JSON; see src/signed/caller-keys.ts. Keep it in a secret. */
+  CALLER_KEYS?: string;
+  /** The replay ledger of the signed public route, one object per caller. */
+  NONCE_LEDGER?: DurableObjectNamespace<NonceLedger>;
 }

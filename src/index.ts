@@ -6,3 +6,5 @@
  */
 
 export { TokenWorker as default } from "./entrypoint";
+// The signed public route's replay ledger; wrangler.toml binds it as NONCE_LEDGER.
+export { NonceLedger } from "./ledger/nonce-ledger";

@@ -38,7 +38,7 @@ async function issuedBy(clientId: string): Promise<EmulatorRecord[]> {
   return ((await response.json()) as { tokens: EmulatorRecord[] }).tokens;
 }
 
-describe("fetch without a public route", () => {
+describe("fetch outside the signed routes", () => {
   for (const [method, path] of [
     ["GET", "/"],
     ["POST", "/"],

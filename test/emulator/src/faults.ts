@@ -95,4 +95,3 @@ export function isFault(value: unknown): value is Fault {
   ];
   return typeof value === "object" && value !== null && kinds.includes((value as Fault).kind);
 }
-
