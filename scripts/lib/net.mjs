@@ -1,0 +1,76 @@
+/**
+ * Loopback networking for the local scripts: free ports, port checks and waiting for a server to
+ * respond. Every address here is 127.0.0.1.
+ *
+ * @module
+ */
+
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** The only address the local scripts listen on or connect to. */
+export const LOOPBACK = "127.0.0.1";
+
+/** Returns a TCP port on 127.0.0.1 that was free a moment ago, chosen by the kernel. */
+export function findFreePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, LOOPBACK, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves to whether `port` on 127.0.0.1 can be listened on right now. */
+export function isPortFree(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, LOOPBACK, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Reads a port number from the environment variable `name`, or returns `fallback` when it is not
+ * set. Throws when the value is not a whole number from 1 to 65535.
+ */
+export function portFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${name} must be a port number from 1 to 65535; it is "${raw}".`);
+  }
+  return port;
+}
+
+/** Returns whether `url` names a loopback host (localhost, 127.0.0.0/8 or [::1]). */
+export function isLoopbackUrl(url) {
+  const { hostname } = new URL(url);
+  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * Polls `url` with GET until the server sends any HTTP response, then returns that response's
+ * status. Throws after `timeoutMs`, or as soon as `abortSignal` aborts (for example because the
+ * server's process exited).
+ */
+export async function waitForHttp(url, { timeoutMs, abortSignal }) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    abortSignal?.throwIfAborted();
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await response.body?.cancel();
+      return response.status;
+    } catch {
+      // Not listening yet, or not responding yet, so try again below.
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`No response from ${url} within ${Math.round(timeoutMs / 1000)} s.`);
+    }
+    await sleep(250);
+  }
+}
