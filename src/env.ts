@@ -25,6 +25,8 @@ export interface Env {
   CALLER_POLICY?: string;
   /** `"true"` hashes end-user subjects in logs and audit records. */
   AUDIT_HASH_SUBJECTS?: string;
+  /** `"false"` writes no audit record for tokens served from the cache; the default is `"true"`. */
+  AUDIT_CACHE_HITS?: string;
   /** Default per-caller rate limiter (Cloudflare Rate Limiting binding). Optional. */
   RATE_LIMITER?: RateLimit;
   /** `"on"` turns on the signed public route (with `CALLER_KEYS` set). Anything else: off. */

@@ -63,7 +63,9 @@ export async function issueToken(runtime: Runtime, request: IssueRequest): Promi
       forceRefresh: request.forceRefresh,
       requestId: request.requestId,
     });
-    auditIssued(logger, { ...facts, durationSeconds: decision.durationSeconds }, token);
+    if (!token.cached || runtime.auditCacheHits) {
+      auditIssued(logger, { ...facts, durationSeconds: decision.durationSeconds }, token);
+    }
     return {
       accessToken: token.accessToken,
       tokenType: token.tokenType,

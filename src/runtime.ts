@@ -29,6 +29,8 @@ export interface Runtime {
   readonly bindings: Readonly<Record<string, unknown>>;
   /** Writes log and audit records, hashing subjects when `AUDIT_HASH_SUBJECTS` is "true". */
   readonly logger: Logger;
+  /** Whether a token served from the cache gets a `token_issued` record (`AUDIT_CACHE_HITS`). */
+  readonly auditCacheHits: boolean;
 }
 
 // Keyed by the bindings object: workerd hands every request in an isolate the same `env`, and a
@@ -40,7 +42,9 @@ async function buildRuntime(env: Env): Promise<Runtime> {
   const policy = parseCallerPolicy(env.CALLER_POLICY);
   const bindings = env as Readonly<Record<string, unknown>>;
   checkRateLimiterBindings(policy, bindings);
-  const logger = subjectHidingLogger(consoleLogger, parseHashSubjects(env.AUDIT_HASH_SUBJECTS));
+  const hashSubjects = parseBooleanVariable("AUDIT_HASH_SUBJECTS", env.AUDIT_HASH_SUBJECTS, false);
+  const auditCacheHits = parseBooleanVariable("AUDIT_CACHE_HITS", env.AUDIT_CACHE_HITS, true);
+  const logger = subjectHidingLogger(consoleLogger, hashSubjects);
   const signingKey = await importSigningKey(config.privateKeyPkcs8);
   const tokens = new TokenService({
     config,
@@ -53,16 +57,17 @@ async function buildRuntime(env: Env): Promise<Runtime> {
     maxCachedTokens: DEFAULT_MAX_CACHED_TOKENS,
     retryPolicy: DEFAULT_RETRY_POLICY,
   });
-  return { config, tokens, policy, bindings, logger };
+  return { config, tokens, policy, bindings, logger, auditCacheHits };
 }
 
-function parseHashSubjects(raw: unknown): boolean {
-  if (raw === undefined || raw === "" || raw === "false") return false;
+function parseBooleanVariable(variable: string, raw: unknown, fallback: boolean): boolean {
+  if (raw === undefined || raw === "") return fallback;
   if (raw === "true" || raw === true) return true;
+  if (raw === "false" || raw === false) return false;
   throw new TokenWorkerError(
     "CONFIG_INVALID",
-    'AUDIT_HASH_SUBJECTS must be "true" or "false" (the default).',
-    { variable: "AUDIT_HASH_SUBJECTS" },
+    `${variable} must be "true" or "false" (the default is "${fallback}").`,
+    { variable },
   );
 }
 

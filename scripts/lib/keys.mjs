@@ -31,12 +31,14 @@ export function generateThrowawayCredentials() {
 }
 
 /**
- * Returns the SPKI PEM public key of a PEM private key (PKCS#8 or PKCS#1). Throws with a message
- * that names `source` when the text is not a private key Node can read.
+ * Returns the SPKI PEM public key of a PEM private key (PKCS#8 or PKCS#1). Literal `\n` sequences
+ * count as newlines, as the token Worker reads them. Throws with a message that names `source`
+ * when the text is not a private key Node can read.
  */
 export function publicKeyFromPrivate(privateKeyPem, source) {
   try {
-    return createPublicKey(privateKeyPem).export({ type: "spki", format: "pem" }).toString();
+    const pem = privateKeyPem.trim().replace(/\\n/g, "\n");
+    return createPublicKey(pem).export({ type: "spki", format: "pem" }).toString();
   } catch (error) {
     throw new Error(
       `PRIVATE_KEY in ${source} is not a PEM private key that Node can read ` +

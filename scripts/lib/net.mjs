@@ -33,17 +33,22 @@ export function isPortFree(port) {
 }
 
 /**
- * Reads a port number from the environment variable `name`, or returns `fallback` when it is not
- * set. Throws when the value is not a whole number from 1 to 65535.
+ * Reads a whole number from the environment variable `name`, or returns `fallback` when it is not
+ * set. Throws when the value is not a whole number from `min` to `max`.
  */
-export function portFromEnv(name, fallback) {
+export function integerFromEnv(name, fallback, min, max) {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === "") return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`${name} must be a port number from 1 to 65535; it is "${raw}".`);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}; it is "${raw}".`);
   }
-  return port;
+  return value;
+}
+
+/** Reads a TCP port from the environment variable `name`, or returns `fallback` when unset. */
+export function portFromEnv(name, fallback) {
+  return integerFromEnv(name, fallback, 1, 65535);
 }
 
 /** Returns whether `url` names a loopback host (localhost, 127.0.0.0/8 or [::1]). */

@@ -17,7 +17,12 @@ async function rejection(promise: Promise<unknown>) {
   try {
     await promise;
   } catch (error) {
-    return error as { code?: string; message: string; retryAfterSeconds?: number };
+    return error as {
+      code?: string;
+      message: string;
+      retryAfterSeconds?: number;
+      variable?: string;
+    };
   }
   throw new Error("expected the call to reject");
 }
@@ -119,6 +124,43 @@ describe("audit subject hashing", () => {
     const error = await rejection(getRuntime({ ...env, AUDIT_HASH_SUBJECTS: "yes" }));
     expect(error.code).toBe("CONFIG_INVALID");
     expect(error.message).toMatch(/AUDIT_HASH_SUBJECTS must be "true" or "false"/);
+  });
+});
+
+describe("audit of cache hits", () => {
+  async function auditLines(requestId: string) {
+    return capturedLogLines().filter(
+      (line) => line.includes('"token_issued"') && line.includes(requestId),
+    );
+  }
+
+  it("records cache hits by default", async () => {
+    const runtime = await getRuntime(env);
+    const request = { caller: "audit-hits", channel: "rpc" as const };
+    await issueToken(runtime, { ...request, requestId: "req-hit-miss-1" });
+    const hit = await issueToken(runtime, { ...request, requestId: "req-hit-on-2" });
+
+    expect(hit.cached).toBe(true);
+    const lines = await auditLines("req-hit-on-2");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('"cache":"hit"');
+  });
+
+  it("skips cache hits when AUDIT_CACHE_HITS is false", async () => {
+    const runtime = await getRuntime({ ...env, AUDIT_CACHE_HITS: "false" });
+    const request = { caller: "audit-no-hits", channel: "rpc" as const };
+    await issueToken(runtime, { ...request, requestId: "req-nohit-miss-1" });
+    const hit = await issueToken(runtime, { ...request, requestId: "req-nohit-hit-2" });
+
+    expect(hit.cached).toBe(true);
+    expect(await auditLines("req-nohit-miss-1")).toHaveLength(1);
+    expect(await auditLines("req-nohit-hit-2")).toHaveLength(0);
+  });
+
+  it("rejects an invalid AUDIT_CACHE_HITS value", async () => {
+    const error = await rejection(getRuntime({ ...env, AUDIT_CACHE_HITS: "no" }));
+    expect(error.code).toBe("CONFIG_INVALID");
+    expect(error.variable).toBe("AUDIT_CACHE_HITS");
   });
 });
 
