@@ -134,7 +134,13 @@ export default defineConfig({
         },
       },
       {
-        test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"] },
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+          // The end-to-end files each start wrangler dev; one at a time keeps 2 cores responsive.
+          fileParallelism: false,
+        },
       },
     ],
   },

@@ -11,16 +11,20 @@ import { setTimeout as sleep } from "node:timers/promises";
 /** The only address the local scripts listen on or connect to. */
 export const LOOPBACK = "127.0.0.1";
 
-/** Returns a TCP port on 127.0.0.1 that was free a moment ago, chosen by the kernel. */
-export function findFreePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, LOOPBACK, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * Lowest and highest port {@link findFreePort} picks from. The range lies below Linux's default
+ * ephemeral range (32768 to 60999), from which workerd and the kernel take ports for their own
+ * listeners and connections, so a port found free here is unlikely to be taken before use.
+ */
+const PICK_RANGE = { min: 20000, max: 32000 };
+
+/** Returns a TCP port on 127.0.0.1 that was free a moment ago, picked at random from a range. */
+export async function findFreePort() {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = PICK_RANGE.min + Math.floor(Math.random() * (PICK_RANGE.max - PICK_RANGE.min));
+    if (await isPortFree(port)) return port;
+  }
+  throw new Error(`No free port found on ${LOOPBACK} in ${PICK_RANGE.min}-${PICK_RANGE.max}.`);
 }
 
 /** Resolves to whether `port` on 127.0.0.1 can be listened on right now. */
