@@ -76,6 +76,8 @@ const tokenWorker = getRunnerName({ name: WORKERS_PROJECT } as Parameters<typeof
 
 export default defineConfig({
   test: {
+    // The Worker logs every event; show those lines only for tests that fail.
+    silent: "passed-only",
     projects: [
       {
         plugins: [
