@@ -58,7 +58,7 @@ function rejectLabel(label: string): never {
   }
   if (label === "EC PRIVATE KEY" || label === "OPENSSH PRIVATE KEY") {
     throw keyError(
-      `is a ${label === "EC PRIVATE KEY" ? "EC" : "OpenSSH"} key. Coze's OAuth JWT grant needs ` +
+      `is an ${label === "EC PRIVATE KEY" ? "EC" : "OpenSSH"} key. Coze's OAuth JWT grant needs ` +
         `an RSA key for RS256. ${CONVERT_HINT}`,
     );
   }

@@ -202,7 +202,7 @@ describe("parseTokenConfig errors", () => {
       env: { PRIVATE_KEY: keys.ecSec1 },
       code: "PRIVATE_KEY_INVALID",
       variable: "PRIVATE_KEY",
-      says: /is a EC key.*needs an RSA key/,
+      says: /is an EC key.*needs an RSA key/,
     },
     {
       name: "EC PKCS#8 key",
