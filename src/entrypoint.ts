@@ -7,11 +7,13 @@
 
 import { WorkerEntrypoint } from "cloudflare:workers";
 
+import { auditRefused, isAudited } from "./audit/audit-log";
 import type { Env } from "./env";
 import { toTokenWorkerError } from "./errors";
 import { type HealthReport, buildHealthReport } from "./health";
 import { handleHttpRequest } from "./http/public-route";
 import { type TokenResult, issueToken } from "./issue";
+import { consoleLogger } from "./log";
 import { type CallerProps, callerFromProps } from "./rpc/caller-identity";
 import { type GetTokenOptions, parseGetTokenOptions } from "./rpc/get-token-options";
 import { getRuntime } from "./runtime";
@@ -26,18 +28,19 @@ export class TokenWorker extends WorkerEntrypoint<Env, CallerProps> {
    * `options.subject` is set. Rejects with an error whose `code` is stable.
    */
   async getToken(options?: GetTokenOptions): Promise<TokenResult> {
+    const requestId = crypto.randomUUID();
+    let caller: string | undefined;
     try {
-      const caller = callerFromProps(this.ctx.props);
+      caller = callerFromProps(this.ctx.props);
       const parsed = parseGetTokenOptions(options);
       const runtime = await getRuntime(this.env);
-      return await issueToken(runtime, {
-        caller,
-        ...parsed,
-        channel: "rpc",
-        requestId: crypto.randomUUID(),
-      });
-    } catch (error) {
-      throw toTokenWorkerError(error);
+      return await issueToken(runtime, { caller, ...parsed, channel: "rpc", requestId });
+    } catch (thrown) {
+      const error = toTokenWorkerError(thrown);
+      // Refusals before issueToken (caller id, options, configuration) get their record here.
+      if (!isAudited(thrown))
+        auditRefused(consoleLogger, { channel: "rpc", requestId, caller }, error);
+      throw error;
     }
   }
 

@@ -11,10 +11,19 @@ import type { Logger } from "../log";
 export interface AuditFacts {
   readonly channel: "rpc" | "http";
   readonly requestId: string;
-  readonly caller: string;
+  /** The verified caller id; absent when the caller could not be identified. */
+  readonly caller?: string;
   readonly subject?: string;
-  readonly sessionName: string;
+  readonly sessionName?: string;
   readonly durationSeconds?: number;
+}
+
+// Errors that already have a `token_refused` record, so the entrypoint does not write a second.
+const refusedErrors = new WeakSet<object>();
+
+/** Tests whether {@link auditRefused} has recorded `error`. */
+export function isAudited(error: unknown): boolean {
+  return typeof error === "object" && error !== null && refusedErrors.has(error);
 }
 
 /** Writes a `token_issued` record. */
@@ -35,6 +44,7 @@ export function auditIssued(
 
 /** Writes a `token_refused` record with the error code and, when Coze responded, its log id. */
 export function auditRefused(logger: Logger, facts: AuditFacts, error: TokenWorkerError): void {
+  refusedErrors.add(error);
   logger({
     event: "token_refused",
     outcome: "error",

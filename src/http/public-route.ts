@@ -14,9 +14,10 @@
 
 import type { Env } from "../env";
 import { TokenWorkerError, toTokenWorkerError } from "../errors";
+import { auditRefused } from "../audit/audit-log";
 import { buildHealthReport } from "../health";
 import { issueToken } from "../issue";
-import type { LogRecord } from "../log";
+import { type LogRecord, consoleLogger } from "../log";
 import { getRuntime } from "../runtime";
 import { BODY_CONTENT_TYPE, announcesLargeBody, parseTokenRequestBody } from "../signed/body";
 import { AuthenticationFailure, authenticateRequest, bodyTooLarge } from "./authenticate";
@@ -87,18 +88,21 @@ async function serveTokenRequest(
     checkEmptyObject(authenticated.body);
     return healthResponse(await buildHealthReport(env, authenticated.caller));
   }
-  if (request.headers.has(LEGACY_USER_HEADER)) {
-    throw new TokenWorkerError(
-      "ARGUMENT_INVALID",
-      `${LEGACY_USER_HEADER} is not read by this route. Put the end-user id in the signed body ` +
-        'as "subject" instead, and remove the header.',
-      { variable: LEGACY_USER_HEADER },
+  let body: ReturnType<typeof parseTokenRequestBody>;
+  try {
+    checkLegacyHeader(request);
+    body = parseTokenRequestBody(authenticated.body, authenticated.caller);
+  } catch (thrown) {
+    // The caller is verified, so a rejected body is a refusal for the audit trail.
+    const error = toTokenWorkerError(thrown);
+    auditRefused(
+      consoleLogger,
+      { channel: "http", requestId, caller: authenticated.caller },
+      error,
     );
+    throw error;
   }
-  const { subject, durationSeconds } = parseTokenRequestBody(
-    authenticated.body,
-    authenticated.caller,
-  );
+  const { subject, durationSeconds } = body;
   const runtime = await getRuntime(env);
   try {
     const token = await issueToken(runtime, {
@@ -112,6 +116,18 @@ async function serveTokenRequest(
   } catch (thrown) {
     // issueToken has written the audit record of this refusal already.
     return errorResponse(toTokenWorkerError(thrown), requestId);
+  }
+}
+
+/** Throws `ARGUMENT_INVALID` when the single-file Worker's unsigned user header is present. */
+function checkLegacyHeader(request: Request): void {
+  if (request.headers.has(LEGACY_USER_HEADER)) {
+    throw new TokenWorkerError(
+      "ARGUMENT_INVALID",
+      `${LEGACY_USER_HEADER} is not read by this route. Put the end-user id in the signed body ` +
+        'as "subject" instead, and remove the header.',
+      { variable: LEGACY_USER_HEADER },
+    );
   }
 }
 

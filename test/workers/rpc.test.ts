@@ -214,6 +214,23 @@ describe("audit records", () => {
     expect(line).not.toContain(token.accessToken);
   });
 
+  it("records a refusal of invalid options once", async () => {
+    await rejection(tokenWorkerAs({ caller: "bad-options" }).getToken({ durationSeconds: 5 }));
+    const lines = capturedLogLines().filter(
+      (entry) => entry.includes('"token_refused"') && entry.includes('"caller":"bad-options"'),
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('"code":"DURATION_INVALID"');
+  });
+
+  it("records a refusal without caller id", async () => {
+    const before = capturedLogLines().filter((entry) => entry.includes('"CALLER_MISSING"')).length;
+    await rejection(tokenWorkerAs(undefined).getToken());
+    const after = capturedLogLines().filter((entry) => entry.includes('"CALLER_MISSING"'));
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)).toContain('"token_refused"');
+  });
+
   it("records a refusal with its code", async () => {
     await rejection(tokenWorkerAs({ caller: "denied" }).getToken());
     const line = capturedLogLines().find(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { PUBLIC_HOST, sendSigned } from "../helpers/signing";
+import { capturedLogLines } from "../setup/no-secrets-in-logs";
 
 const HEALTH_URL = `https://${PUBLIC_HOST}/v1/health`;
 
@@ -37,5 +38,19 @@ describe("signed health route", () => {
   it("rejects a health body with fields", async () => {
     const response = await sendSigned({ url: HEALTH_URL, body: '{"subject":"u1"}' });
     expect(response.status).toBe(400);
+  });
+});
+
+describe("signed route audit", () => {
+  it("records a rejected body of a verified caller", async () => {
+    const response = await sendSigned({ body: '{"subject":"u1","extra":1}' });
+    const { error } = (await response.json()) as { error: { request_id?: string } };
+    const line = capturedLogLines().find(
+      (entry) => entry.includes('"token_refused"') && entry.includes(String(error.request_id)),
+    );
+
+    expect(response.status).toBe(400);
+    expect(line).toContain('"caller":"alice"');
+    expect(line).toContain('"channel":"http"');
   });
 });
