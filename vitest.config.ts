@@ -84,6 +84,8 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
+              // Every setting is given here, so a developer's .dev.vars (which the pool also
+              // reads, for example the one `npm run dev` writes) cannot change what is tested.
               bindings: {
                 CLIENT_ID: TEST_APP.clientId,
                 KID: TEST_APP.kid,
@@ -93,6 +95,11 @@ export default defineConfig({
                 PUBLIC_ROUTE: "on",
                 PUBLIC_HOST: "tokens.example.test",
                 CALLER_KEYS: JSON.stringify(TEST_CALLER_KEYS),
+                AUDIENCE: "api.coze.cn",
+                TOKEN_ENDPOINT: "https://api.coze.cn/api/permission/oauth2/token",
+                TOKEN_DURATION: "900",
+                AUDIT_HASH_SUBJECTS: "false",
+                AUDIT_CACHE_HITS: "true",
               },
               ratelimits: {
                 // High enough for the load tests; RATE_LIMITER_STRICT tests the limit itself.
