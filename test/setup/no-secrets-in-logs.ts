@@ -1,7 +1,7 @@
 /**
  * Captures every console line written in each test file of the `workers` project, by the tests and
- * by the token Worker running in the same isolate, and fails the file if any line contains a
- * private key, an HMAC secret, a JWT or an access token.
+ * by the token Worker running in the same isolate. The file fails if any line contains a private
+ * key, an HMAC secret, a JWT or an access token.
  */
 
 import { env } from "cloudflare:workers";
@@ -28,7 +28,7 @@ for (const method of METHODS) {
   };
 }
 
-/** Long base64 runs of every PEM and secret this run knows, each a needle to search logs for. */
+/** Returns long base64 runs of every PEM and secret of this run, to search logs for. */
 function secretNeedles(): string[] {
   const needles: string[] = [];
   const pems = Object.values(JSON.parse(env.TEST_KEYS) as Record<string, string>);

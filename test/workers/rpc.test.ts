@@ -9,7 +9,7 @@ const TEST_CLIENT_ID = "1000000001";
 
 type TokenStub = Pick<TokenWorker, "getToken" | "health">;
 
-/** An RPC stub of the token Worker whose binding carries `props`. */
+/** Returns an RPC stub of the token Worker whose binding carries `props`. */
 function tokenWorkerAs(props: Record<string, unknown> | undefined): TokenStub {
   const factory = exports.default as unknown as (options: { props?: unknown }) => TokenStub;
   return factory(props === undefined ? {} : { props });

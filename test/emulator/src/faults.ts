@@ -1,6 +1,6 @@
 /**
  * Scripted failures. A test queues faults for a client; each token request of that client takes
- * the next fault instead of the normal answer, until the queue is empty.
+ * the next fault instead of the normal response, until the queue is empty.
  *
  * @module
  */
@@ -13,7 +13,7 @@ import { newLogId, oauthError } from "./responses";
  * - `html`: a 502 with an HTML page, as a misconfigured proxy sends;
  * - `empty`: an empty body (status 200 unless given);
  * - `truncated`: a 200 whose JSON body is cut in half;
- * - `delay`: waits `ms`, then answers normally;
+ * - `delay`: waits `ms`, then responds normally;
  * - `abort`: throws in the handler, so the caller sees a failed connection;
  * - `coze_error`: Coze's OAuth error shape, with an optional `Retry-After`;
  * - `expires_in`: a normal success whose `expires_in` is the given absolute value.

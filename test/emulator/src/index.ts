@@ -1,6 +1,6 @@
 /**
  * A local emulator of Coze's token endpoint and of one Coze API call, for tests, `npm run dev` and
- * `npm run bench`. It checks every JWT as Coze documents and answers in Coze's shapes.
+ * `npm run bench`. It checks every JWT as Coze documents and responds in Coze's shapes.
  *
  * Settings: `EMULATOR_CLIENTS` (JSON list of `{ client_id, kid, public_key }`, public key as SPKI
  * PEM), `EMULATOR_AUDIENCE` (expected `aud`, default `api.coze.cn`) and `EMULATOR_LATENCY_MS`

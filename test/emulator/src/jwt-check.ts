@@ -1,7 +1,8 @@
 /**
- * Checks a client assertion the way Coze documents it: RS256 signed with the key registered for
- * its `kid`, `iss` the app id that key belongs to, `aud` the region's API host, integer `iat` and
- * `exp` with `exp` later and not past, and a `jti` of at least 32 characters used only once.
+ * Checks a client assertion the way Coze documents it. The JWT must be RS256 signed with the key
+ * registered for its `kid`, and `iss` must be the app id that key belongs to. `aud` must be the
+ * region's API host. `iat` and `exp` are integers, with `exp` later and not past. The `jti` has
+ * at least 32 characters and is used only once.
  *
  * @module
  */
