@@ -1,20 +1,26 @@
 /**
- * Checks a client assertion the way Coze documents it. The JWT must be RS256 signed with the key
+ * Verification of the client assertion, the JWT in the token request's `Authorization` header,
+ * as Coze documents it for the OAuth JWT grant. The JWT must carry an RS256 signature by the key
  * registered for its `kid`, and `iss` must be the app id that key belongs to. `aud` must be the
- * region's API host. `iat` and `exp` are integers, with `exp` later and not past. The `jti` has
- * at least 32 characters and is used only once.
+ * region's API host. `iat` and `exp` are integers, with `exp` later than `iat` and not past. The
+ * `jti` has at least 32 characters and is accepted only once.
  *
  * @module
  */
 
-import { compactVerify, decodeJwt, decodeProtectedHeader, importSPKI } from "jose";
+import { compactVerify, decodeJwt, decodeProtectedHeader } from "jose";
 
-import { type ClientState, clientNow, clientState, ownerOfKid, settings } from "./state";
+import { isPlainObject } from "./http";
+import { TokenRequestRejected } from "./rejection";
+import { type ClientState, clientNow, clientState, findKidOwner, settings } from "./state";
 
-/** Largest allowed gap between `iat` and the emulator's clock, in seconds, for clock skew. */
-export const IAT_SKEW_SECONDS = 60;
+/** How far `iat` may be ahead of the client's clock, in seconds, to allow for clock skew. */
+export const IAT_MAX_FUTURE_SECONDS = 60;
 
-/** A verified assertion. */
+/** Minimum length of `jti`, in characters. */
+export const JTI_MIN_LENGTH = 32;
+
+/** A verified assertion: its client, key id, and decoded header and claims. */
 export interface VerifiedAssertion {
   readonly clientId: string;
   readonly state: ClientState;
@@ -23,24 +29,14 @@ export interface VerifiedAssertion {
   readonly claims: Record<string, unknown>;
 }
 
-/** An assertion Coze would reject, with Coze's error code and message. */
-export class AssertionRejected extends Error {
-  constructor(
-    readonly errorCode: "invalid_client" | "invalid_request",
-    message: string,
-  ) {
-    super(message);
-  }
+/** Throws the `invalid_client` rejection Coze sends for a bad JWT, with a message in its form. */
+function reject(reason: string): never {
+  throw new TokenRequestRejected("invalid_client", `invalid jwt: ${reason}`);
 }
 
-function reject(message: string): never {
-  throw new AssertionRejected("invalid_client", `invalid jwt: ${message}`);
-}
-
-/** Returns the `iss` of a JWT without verifying it, to find whose faults apply. */
-export function unverifiedIssuer(authorization: string | null): string | undefined {
-  const jwt = /^Bearer (\S+)$/.exec(authorization ?? "")?.[1];
-  if (!jwt) return undefined;
+/** Returns the `iss` claim of a JWT without verifying it, or `undefined` if there is none. */
+export function unverifiedIssuer(jwt: string | undefined): string | undefined {
+  if (jwt === undefined) return undefined;
   try {
     const iss = decodeJwt(jwt).iss;
     return typeof iss === "string" ? iss : undefined;
@@ -54,54 +50,80 @@ function checkHeader(jwt: string): { header: Record<string, unknown>; kid: strin
   try {
     header = decodeProtectedHeader(jwt) as Record<string, unknown>;
   } catch {
-    reject("malformed header");
+    reject("the header is not base64url-encoded JSON");
   }
-  if (header.alg !== "RS256") reject(`alg ${String(header.alg)} is not RS256`);
-  if (header.typ !== "JWT") reject("typ must be JWT");
-  if (typeof header.kid !== "string") reject("kid is missing");
+  if (header.alg !== "RS256") reject(`alg must be RS256, got ${String(header.alg)}`);
+  if (header.typ !== "JWT") reject(`typ must be JWT, got ${String(header.typ)}`);
+  if (typeof header.kid !== "string" || header.kid === "") reject("kid is missing");
   return { header, kid: header.kid };
 }
 
-function checkClaims(claims: Record<string, unknown>, clientId: string, state: ClientState): void {
-  const now = clientNow(state);
-  if (claims.iss !== clientId) reject("iss does not match the app of this kid");
-  if (claims.aud !== settings.audience) reject(`aud must be ${settings.audience}`);
-  const { iat, exp, jti } = claims;
-  if (!Number.isInteger(iat) || !Number.isInteger(exp)) reject("iat and exp must be integers");
+async function verifySignature(jwt: string, key: CryptoKey): Promise<Record<string, unknown>> {
+  let payload: Uint8Array;
+  try {
+    ({ payload } = await compactVerify(jwt, key, { algorithms: ["RS256"] }));
+  } catch {
+    reject("signature verification failed");
+  }
+  let claims: unknown;
+  try {
+    claims = JSON.parse(new TextDecoder().decode(payload));
+  } catch {
+    reject("the payload is not JSON");
+  }
+  if (!isPlainObject(claims)) reject("the payload is not a JSON object");
+  return claims;
+}
+
+function checkTimes(claims: Record<string, unknown>, now: number): void {
+  const { iat, exp } = claims;
+  if (!Number.isInteger(iat)) reject("iat must be an integer of Unix seconds");
+  if (!Number.isInteger(exp)) reject("exp must be an integer of Unix seconds");
   if ((exp as number) <= (iat as number)) reject("exp must be later than iat");
-  if ((exp as number) <= now) reject("jwt expired");
-  if ((iat as number) > now + IAT_SKEW_SECONDS) reject("iat is in the future");
-  if (typeof jti !== "string" || jti.length < 32) reject("jti must be at least 32 characters");
-  if (state.usedJtis.has(jti)) reject("jti has been used");
-  if (claims.session_name !== undefined && typeof claims.session_name !== "string") {
+  if ((exp as number) <= now) reject("jwt has expired");
+  if ((iat as number) > now + IAT_MAX_FUTURE_SECONDS) {
+    reject(`iat is more than ${IAT_MAX_FUTURE_SECONDS} s in the future`);
+  }
+}
+
+function checkClaims(claims: Record<string, unknown>, clientId: string, state: ClientState): void {
+  if (claims.iss !== clientId) reject("iss is not the app id that the kid belongs to");
+  if (claims.aud !== settings.audience) reject(`aud must be ${settings.audience}`);
+  checkTimes(claims, clientNow(state));
+  const { jti, session_name: sessionName, session_context: sessionContext } = claims;
+  if (typeof jti !== "string" || jti.length < JTI_MIN_LENGTH) {
+    reject(`jti must be a string of at least ${JTI_MIN_LENGTH} characters`);
+  }
+  if (state.usedJtis.has(jti)) reject("jti has already been used");
+  if (sessionName !== undefined && typeof sessionName !== "string") {
     reject("session_name must be a string");
   }
-  const context = claims.session_context;
-  if (context !== undefined && (typeof context !== "object" || context === null)) {
+  if (sessionContext !== undefined && !isPlainObject(sessionContext)) {
     reject("session_context must be an object");
   }
 }
 
-/** Verifies the assertion in `authorization` and marks its `jti` used. */
-export async function verifyAssertion(authorization: string | null): Promise<VerifiedAssertion> {
-  const jwt = /^Bearer (\S+)$/.exec(authorization ?? "")?.[1];
-  if (!jwt) reject("Authorization must be Bearer <jwt>");
+/**
+ * Verifies a client assertion and marks its `jti` used. `claimedIssuer` is the unverified `iss`,
+ * which picks the client when two clients registered the same kid. Throws a
+ * {@link TokenRequestRejected} for every check that fails.
+ */
+export async function verifyAssertion(
+  jwt: string | undefined,
+  claimedIssuer: string | undefined,
+): Promise<VerifiedAssertion> {
+  if (jwt === undefined) reject("the Authorization header must be Bearer <jwt>");
 
   const { header, kid } = checkHeader(jwt);
-  const clientId = ownerOfKid(kid);
-  if (!clientId) reject("kid not been registred");
+  const clientId = findKidOwner(kid, claimedIssuer);
+  // Coze's own message for an unknown kid, spelling included.
+  if (clientId === undefined) reject("kid not been registred");
   const state = clientState(clientId);
+  const key = state.keys.get(kid);
+  if (key === undefined) reject("kid not been registred");
 
-  let claims: Record<string, unknown>;
-  try {
-    const key = await importSPKI(state.keys.get(kid)!, "RS256");
-    const { payload } = await compactVerify(jwt, key, { algorithms: ["RS256"] });
-    claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-  } catch {
-    reject("signature verification failed");
-  }
-
+  const claims = await verifySignature(jwt, key);
   checkClaims(claims, clientId, state);
-  state.usedJtis.set(claims.jti as string, claims.exp as number);
+  state.usedJtis.add(claims.jti as string);
   return { clientId, state, kid, header, claims };
 }

@@ -1,112 +1,95 @@
 /**
- * `POST /api/permission/oauth2/token` and its `account/{id}` and `enterprise_id/{id}` variants.
+ * Coze's token endpoint, `POST /api/permission/oauth2/token`, and its `account/{account_id}` and
+ * `enterprise_id/{enterprise_id}` variants.
  *
  * @module
  */
 
 import { applyFault } from "./faults";
-import { AssertionRejected, unverifiedIssuer, verifyAssertion } from "./jwt-check";
+import { bearerCredential, sleep } from "./http";
+import { type VerifiedAssertion, unverifiedIssuer, verifyAssertion } from "./jwt-check";
+import { logEvent } from "./log";
+import { TokenRequestRejected } from "./rejection";
 import { jsonResponse, oauthError } from "./responses";
-import { type IssuedRecord, accessTokens, clientNow, clientState, settings } from "./state";
+import { type IssuedRecord, clientNow, clientState, recordIssuedToken, settings } from "./state";
+import { type TokenRequestBody, parseTokenRequestBody } from "./token-request";
 
-/** Matches the token endpoint and its variants. */
+/** Matches the token endpoint's path and its variants, whose ids are word characters. */
 export const TOKEN_PATH_PATTERN =
-  /^\/api\/permission\/oauth2\/(?:account\/[\w-]+\/|enterprise_id\/[\w-]+\/)?token$/;
+  /^\/api\/permission\/oauth2\/(?:account\/\w+\/|enterprise_id\/\w+\/)?token$/;
 
-const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-const MAX_DURATION_SECONDS = 86399;
-const DEFAULT_DURATION_SECONDS = 900;
-
-interface TokenBody {
-  readonly durationSeconds: number;
-  readonly scope?: unknown;
-}
-
-function randomToken(): string {
+/** Returns a new access token: `czs_` and 32 random bytes as unpadded base64url. */
+function newAccessToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return `czs_${btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, "")}`;
+  const base64 = btoa(String.fromCharCode(...bytes));
+  return `czs_${base64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
 }
 
-/** Parses the request body, or returns Coze's error for it. */
-async function parseBody(request: Request): Promise<TokenBody | Response> {
-  if (!/^application\/json\b/i.test(request.headers.get("Content-Type") ?? "")) {
-    return oauthError("invalid_request", "invalid request: content-type");
-  }
-  let body: Record<string, unknown>;
-  try {
-    body = (await request.json()) as Record<string, unknown>;
-  } catch {
-    return oauthError("invalid_request", "invalid request: body");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return oauthError("invalid_request", "invalid request: body");
-  }
-  if (body.grant_type !== JWT_BEARER_GRANT) {
-    return oauthError("unsupported_grant_type", "unsupported grant type");
-  }
-  const duration = body.duration_seconds ?? DEFAULT_DURATION_SECONDS;
-  if (
-    !Number.isInteger(duration) ||
-    (duration as number) < 1 ||
-    (duration as number) > MAX_DURATION_SECONDS
-  ) {
-    return oauthError("invalid_request", "invalid request: duration_seconds");
-  }
-  const scope = body.scope;
-  if (
-    scope !== undefined &&
-    (typeof scope !== "object" || scope === null || Array.isArray(scope))
-  ) {
-    return oauthError("invalid_request", "invalid request: scope");
-  }
-  return { durationSeconds: duration as number, scope };
-}
-
-/** Serves one token request: faults first, then the checks Coze makes, then a new token. */
-export async function handleTokenRequest(request: Request, path: string): Promise<Response> {
-  const issuer = unverifiedIssuer(request.headers.get("Authorization"));
-  const pending = issuer === undefined ? undefined : clientState(issuer);
-  if (pending) pending.requests += 1;
-
-  // The body is read first, so a fault response never leaves the request stream unread.
-  const body = await parseBody(request);
-
-  let expiresInOverride: number | undefined;
-  const fault = pending?.faults.shift();
-  if (fault) {
-    const outcome = await applyFault(fault);
-    if ("respond" in outcome) return outcome.respond;
-    expiresInOverride = outcome.continueWith.expiresIn;
-  }
-  if (settings.latencyMs > 0) await new Promise((r) => setTimeout(r, settings.latencyMs));
-
-  if (body instanceof Response) return body;
-
-  let assertion;
-  try {
-    assertion = await verifyAssertion(request.headers.get("Authorization"));
-  } catch (error) {
-    if (error instanceof AssertionRejected) return oauthError(error.errorCode, error.message);
-    throw error;
-  }
-
-  const { state, claims } = assertion;
-  const accessToken = randomToken();
+function issueToken(
+  assertion: VerifiedAssertion,
+  body: TokenRequestBody,
+  path: string,
+  expiresInOverride: number | undefined,
+): Response {
+  const { claims } = assertion;
   const record: IssuedRecord = {
-    session_name: claims.session_name as string | undefined,
+    session_name: typeof claims.session_name === "string" ? claims.session_name : undefined,
     duration_seconds: body.durationSeconds,
-    expires_in: expiresInOverride ?? clientNow(state) + body.durationSeconds,
+    expires_in: expiresInOverride ?? clientNow(assertion.state) + body.durationSeconds,
     scope: body.scope,
     path,
     kid: assertion.kid,
     header: assertion.header,
     claims,
   };
-  state.issued.push(record);
-  accessTokens.set(accessToken, { clientId: assertion.clientId, record });
+  const accessToken = newAccessToken();
+  recordIssuedToken(assertion.clientId, accessToken, record);
   return jsonResponse({
     access_token: accessToken,
     expires_in: record.expires_in,
     token_type: "Bearer",
   });
+}
+
+function rejectRequest(issuer: string | undefined, rejection: TokenRequestRejected): Response {
+  logEvent("token_request_rejected", {
+    client_id: issuer,
+    error_code: rejection.errorCode,
+    error_message: rejection.message,
+  });
+  return oauthError(rejection.errorCode, rejection.message);
+}
+
+/**
+ * Handles one token request. The client is found from the JWT's unverified `iss`, its request is
+ * counted, and the added latency passes. Then the client's next queued fault, if any, takes over.
+ * Otherwise the body and the JWT are checked as Coze checks them and a new token is issued.
+ */
+export async function handleTokenRequest(request: Request, path: string): Promise<Response> {
+  const jwt = bearerCredential(request.headers.get("Authorization"));
+  const issuer = unverifiedIssuer(jwt);
+  const state = issuer === undefined ? undefined : clientState(issuer);
+  if (state !== undefined) state.requests += 1;
+
+  // Reading the body before any fault responds means no fault leaves the upload unread.
+  const body = await parseTokenRequestBody(request);
+  await sleep(settings.latencyMs);
+
+  let expiresInOverride: number | undefined;
+  const fault = state?.faults.shift();
+  if (fault !== undefined) {
+    const outcome = await applyFault(fault);
+    if ("response" in outcome) return outcome.response;
+    expiresInOverride = outcome.continueWith.expiresIn;
+  }
+  if (body instanceof TokenRequestRejected) return rejectRequest(issuer, body);
+
+  let assertion: VerifiedAssertion;
+  try {
+    assertion = await verifyAssertion(jwt, issuer);
+  } catch (error) {
+    if (error instanceof TokenRequestRejected) return rejectRequest(issuer, error);
+    throw error;
+  }
+  return issueToken(assertion, body, path, expiresInOverride);
 }
