@@ -113,6 +113,12 @@ function parseEndpoint(raw: string): URL {
       `must be a full URL such as https://api.coze.cn${TOKEN_PATH}.`,
     );
   }
+  if (url.username !== "" || url.password !== "") {
+    throw configError(
+      "TOKEN_ENDPOINT",
+      "must not contain a user name or password; Coze authenticates with the signed JWT alone.",
+    );
+  }
   const plainHttpAllowed = url.protocol === "http:" && isLoopbackHost(url.hostname);
   if (url.protocol !== "https:" && !plainHttpAllowed) {
     throw configError("TOKEN_ENDPOINT", "must use https:// (plain http only on loopback).");

@@ -5,7 +5,7 @@
  */
 
 import { TokenWorkerError } from "../errors";
-import { type CozeToken, parseTokenResponse } from "./token-response";
+import { type CozeToken, type RawTokenResponse, parseTokenResponse } from "./token-response";
 
 /** The OAuth grant type of Coze's JWT flow (RFC 7523). */
 export const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -60,9 +60,12 @@ export async function exchangeAssertion(
     controller.abort();
   }, options.timeoutMs);
 
+  let raw: RawTokenResponse;
   try {
     const response = await options.fetch(exchange.endpoint, {
       method: "POST",
+      // A redirect would carry the JWT to a URL the policy did not choose; 3xx is an error here.
+      redirect: "manual",
       headers: {
         "Content-Type": "application/json",
         Accept: "application/json",
@@ -71,17 +74,13 @@ export async function exchangeAssertion(
       body: JSON.stringify(body),
       signal: controller.signal,
     });
-    const text = await response.text();
-    return parseTokenResponse(
-      {
-        status: response.status,
-        contentType: response.headers.get("Content-Type") ?? "",
-        logId: response.headers.get("X-Tt-Logid") ?? undefined,
-        retryAfter: response.headers.get("Retry-After"),
-        body: text,
-      },
-      options.nowSeconds(),
-    );
+    raw = {
+      status: response.status,
+      contentType: response.headers.get("Content-Type") ?? "",
+      logId: validLogId(response.headers.get("X-Tt-Logid")),
+      retryAfter: response.headers.get("Retry-After"),
+      body: await readCappedText(response),
+    };
   } catch (error) {
     if (error instanceof TokenWorkerError) throw error;
     if (timedOut) throw timeoutError(exchange.endpoint, options.timeoutMs);
@@ -93,4 +92,34 @@ export async function exchangeAssertion(
   } finally {
     clearTimeout(timer);
   }
+  return parseTokenResponse(raw, options.nowSeconds());
+}
+
+/** Largest token response body read, in bytes. Coze's answers are well under 1 KiB. */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/**
+ * Keeps Coze's log id only when it looks like one (digits and hex, such as
+ * `20241210152726A4E6C0D5A7D2DE7CC8F6`), because it is copied into logs and error messages.
+ */
+function validLogId(header: string | null): string | undefined {
+  return header !== null && /^[0-9A-Fa-f]{8,64}$/.test(header) ? header : undefined;
+}
+
+/** Reads the body as text, or throws `UPSTREAM_MALFORMED` past {@link MAX_RESPONSE_BYTES}. */
+async function readCappedText(response: Response): Promise<string> {
+  const tooLarge = () =>
+    new TokenWorkerError(
+      "UPSTREAM_MALFORMED",
+      `The token endpoint answered with a body over ${MAX_RESPONSE_BYTES} bytes; Coze's token ` +
+        "responses are far smaller. Check TOKEN_ENDPOINT.",
+      { upstreamStatus: response.status },
+    );
+  if (Number(response.headers.get("Content-Length") ?? 0) > MAX_RESPONSE_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const text = await response.text();
+  if (text.length > MAX_RESPONSE_BYTES) throw tooLarge();
+  return text;
 }

@@ -28,6 +28,13 @@ export interface RawTokenResponse {
 /** Allowed excess of `expires_in` over now plus Coze's longest duration, for clock differences. */
 export const EXPIRY_SLACK_SECONDS = 300;
 const MAX_TOKEN_LIFETIME_SECONDS = 86400;
+/** Longest `Retry-After` passed on, in seconds; a larger value is taken as this. */
+const MAX_RETRY_AFTER_SECONDS = 3600;
+
+/** Returns `value` when it is a string, so hostile JSON (objects with `toString`) cannot throw. */
+function stringField(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
 
 const COZE_CODES: Record<string, { code: CozeErrorCode; hint: string }> = {
   invalid_client: {
@@ -63,9 +70,10 @@ function sanitize(text: string): string {
 
 function retryAfterSeconds(header: string | null, nowSeconds: number): number | undefined {
   if (header === null) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  if (/^\d+$/.test(header.trim())) return Math.min(Number(header.trim()), MAX_RETRY_AFTER_SECONDS);
   const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil(date / 1000 - nowSeconds));
+  if (Number.isNaN(date)) return undefined;
+  return Math.min(Math.max(0, Math.ceil(date / 1000 - nowSeconds)), MAX_RETRY_AFTER_SECONDS);
 }
 
 function parseJsonObject(raw: RawTokenResponse): Record<string, unknown> {
@@ -104,11 +112,11 @@ function parseJsonObject(raw: RawTokenResponse): Record<string, unknown> {
 }
 
 function cozeError(raw: RawTokenResponse, json: Record<string, unknown>, nowSeconds: number) {
-  const errorCode = String(json.error_code ?? json.error);
+  const errorCode = stringField(json.error_code) ?? stringField(json.error) ?? "unknown";
   const known = COZE_CODES[errorCode];
   const rateLimited = raw.status === 429;
   const code = rateLimited ? "COZE_RATE_LIMITED" : (known?.code ?? "COZE_ERROR");
-  const upstreamMessage = typeof json.error_message === "string" ? json.error_message : "";
+  const upstreamMessage = stringField(json.error_message) ?? "";
   const hint = rateLimited ? "Coze is rate limiting token requests." : (known?.hint ?? "");
   return new TokenWorkerError(
     code,
@@ -170,10 +178,10 @@ export function parseTokenResponse(raw: RawTokenResponse, nowSeconds: number): C
       { cozeLogId: raw.logId, upstreamStatus: raw.status },
     );
   }
-  if (tokenType !== undefined && String(tokenType).toLowerCase() !== "bearer") {
+  if (tokenType !== undefined && stringField(tokenType)?.toLowerCase() !== "bearer") {
     throw new TokenWorkerError(
       "UPSTREAM_MALFORMED",
-      `The token endpoint answered token_type=${sanitize(String(tokenType))}; only Bearer is known.`,
+      `The token endpoint answered a token_type other than Bearer (${sanitize(stringField(tokenType) ?? typeof tokenType)}).`,
       { cozeLogId: raw.logId, upstreamStatus: raw.status },
     );
   }

@@ -39,8 +39,19 @@ type EnabledRoute = Extract<PublicRouteConfig, { enabled: true }>;
 /** Header of the single-file Worker that named the end user; now a signed body field. */
 const LEGACY_USER_HEADER = "X-User-ID";
 
-// Unauthenticated requests can cause these lines, so they share a budget.
+// Unauthenticated requests can cause rejection lines, so those share a budget. Failures that an
+// operator must see (ledger, configuration, unexpected errors) have a budget of their own, so a
+// flood of bad requests cannot hide them.
 const requestLog = new RateLimitedLog();
+const failureLog = new RateLimitedLog();
+const OPERATOR_FAILURES = new Set<string>([
+  "CONFIG_MISSING",
+  "CONFIG_INVALID",
+  "PRIVATE_KEY_INVALID",
+  "REGION_MISMATCH",
+  "LEDGER_UNAVAILABLE",
+  "INTERNAL",
+]);
 
 /** Handles one HTTP request to the token Worker and returns its response. Never throws. */
 export async function handleHttpRequest(request: Request, env: Env): Promise<Response> {
@@ -63,7 +74,8 @@ export async function handleHttpRequest(request: Request, env: Env): Promise<Res
       return unauthenticatedResponse(requestId);
     }
     const error = toTokenWorkerError(thrown);
-    requestLog.write({
+    const log = OPERATOR_FAILURES.has(error.code) ? failureLog : requestLog;
+    log.write({
       event: "public_request_failed",
       outcome: "error",
       requestId,
@@ -82,7 +94,7 @@ async function serveTokenRequest(
 ): Promise<Response> {
   checkMediaType(request);
   const authenticated = await authenticateRequest(request, route, (error) =>
-    requestLog.write(ledgerFailure(error, requestId)),
+    failureLog.write(ledgerFailure(error, requestId)),
   );
   if (new URL(request.url).pathname === HEALTH_ROUTE_PATH) {
     checkEmptyObject(authenticated.body);

@@ -87,7 +87,8 @@ export function errorResponse(error: TokenWorkerError, requestId: string): Respo
     : error.message;
   const headers: Record<string, string> = {};
   if (error.retryAfterSeconds !== undefined) {
-    headers["Retry-After"] = String(Math.ceil(error.retryAfterSeconds));
+    // Capped at an hour, so a hostile upstream value never reaches callers as "Infinity".
+    headers["Retry-After"] = String(Math.min(Math.ceil(error.retryAfterSeconds), 3600));
   }
   return jsonResponse(
     httpStatusFor(error.code),

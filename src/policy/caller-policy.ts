@@ -20,6 +20,7 @@
 import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS } from "../config/token-config";
 import { TokenWorkerError } from "../errors";
 import type { CozeScope } from "../coze/token-request";
+import { StrictJsonError, parseStrictJson } from "../signed/strict-json";
 import { CALLER_ID_PATTERN } from "../tokens/session-name";
 
 /** The rate limiter binding used when a policy entry names none. */
@@ -155,10 +156,31 @@ function parseRule(value: unknown, where: string): CallerRule {
 }
 
 function parseJson(raw: string): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(raw);
+    parsed = JSON.parse(raw);
   } catch {
     throw policyError("", "is not valid JSON. Check quotes and commas; see the README's example.");
+  }
+  rejectDuplicateKeys(raw);
+  return parsed;
+}
+
+/**
+ * Throws when a key repeats in one object: `JSON.parse` keeps the last, so a second entry for a
+ * caller would silently replace the first. Only duplicate keys are checked here; the document is
+ * already valid JSON, and deep nesting in a `scope` is fine.
+ */
+function rejectDuplicateKeys(raw: string): void {
+  try {
+    parseStrictJson(raw);
+  } catch (error) {
+    if (error instanceof StrictJsonError && error.duplicateKey !== undefined) {
+      throw policyError(
+        "",
+        `names the key "${error.duplicateKey.slice(0, 64)}" twice in one object.`,
+      );
+    }
   }
 }
 

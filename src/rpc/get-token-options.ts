@@ -29,6 +29,12 @@ function argumentError(field: string, rule: string): TokenWorkerError {
   });
 }
 
+/** Tests for `{...}` literals, so a Map, Date or class instance cannot pass as `{}`. */
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
 function isWholeNumber(value: unknown, min: number, max: number): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
 }
@@ -36,13 +42,16 @@ function isWholeNumber(value: unknown, min: number, max: number): value is numbe
 /** Checks `options` and returns it typed; throws `ARGUMENT_INVALID`, `SUBJECT_INVALID` or `DURATION_INVALID`. */
 export function parseGetTokenOptions(options: unknown): GetTokenOptions {
   if (options === undefined || options === null) return {};
-  if (typeof options !== "object" || Array.isArray(options)) {
+  if (typeof options !== "object" || !isPlainObject(options)) {
     throw argumentError("options", 'must be an object such as { subject: "u1" } or omitted.');
   }
   const input = options as Record<string, unknown>;
   for (const field of Object.keys(input)) {
     if (!KNOWN_FIELDS.has(field)) {
-      throw argumentError(field, `is not a known option; use ${[...KNOWN_FIELDS].join(", ")}.`);
+      throw argumentError(
+        JSON.stringify(field.slice(0, 40)),
+        `is not a known option; use ${[...KNOWN_FIELDS].join(", ")}.`,
+      );
     }
   }
 

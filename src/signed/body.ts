@@ -43,6 +43,18 @@ export function announcesLargeBody(request: Request, maxBytes = MAX_BODY_BYTES):
   return header !== null && /^[0-9]+$/.test(header) && Number(header) > maxBytes;
 }
 
+/** Reads one chunk; a connection that fails mid-body becomes `BODY_INVALID`, not `INTERNAL`. */
+async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>) {
+  try {
+    return await reader.read();
+  } catch {
+    throw new TokenWorkerError(
+      "BODY_INVALID",
+      "The request body could not be read completely; the connection ended early.",
+    );
+  }
+}
+
 /**
  * Reads the whole body, or returns `undefined` as soon as more than `maxBytes` arrive (and
  * cancels the rest), whatever `Content-Length` announced.
@@ -56,7 +68,7 @@ export async function readBodyCapped(
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readChunk(reader);
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
