@@ -5,13 +5,16 @@
  *
  * It starts, on 127.0.0.1 and free ports, the Coze emulator with EMULATOR_LATENCY_MS=50 (standing
  * in for the network to Coze) and one `wrangler dev` process with the bench driver Worker
- * (scripts/bench/) and the token Worker. The token Worker runs from a config generated under
- * `.bench/` with throwaway credentials, so the developer's `.dev.vars` is never read. Then:
+ * (scripts/bench/) and two instances of the token Worker. The token Worker runs from configs
+ * generated under `.bench/` with throwaway credentials, so the developer's `.dev.vars` is never
+ * read. Then:
  *
  * - RPC floor: batches of sequential cached `getToken()` calls against batches of `ping()`, timed
- *   inside the driver (workerd's clocks tick in whole milliseconds, so batches are divided). For
- *   context, also `ping()` plus one log line per call: the token Worker writes one audit line per
- *   token, and under `wrangler dev` every line goes through wrangler's Node process.
+ *   inside the driver (workerd's clocks tick in whole milliseconds, so batches are divided). The
+ *   cached calls go to two instances of the token Worker in turn: one with the shipped
+ *   `AUDIT_CACHE_HITS = "true"` (one audit line per token) and one with "false" (no line for a
+ *   cache hit). Under `wrangler dev` every log line goes through wrangler's Node process. For
+ *   context, also `ping()` plus one log line per call in the driver.
  * - Cached against uncached (`forceRefresh`, a signature and an upstream call every time):
  *   latency p50/p99 per request and throughput with 32 requests in flight, measured from Node.
  * - Upstream calls per 1,000 concurrent requests for 1 and for 100 sessions, counted by the
@@ -54,7 +57,8 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** Sizes of every measurement. Each loop below is bounded by these. */
 export const PLAN = {
   emulatorLatencyMs: 50,
-  rpcFloor: { rounds: 21, calls: 2_000 },
+  // 24 rounds: each of the 4 rotated variants takes each position 6 times.
+  rpcFloor: { rounds: 24, calls: 2_000 },
   latency: { requestsPerKind: 200 },
   throughput: { rounds: 4, concurrency: 32, cachedRequests: 4_000, uncachedRequests: 640 },
   upstream: { requests: 1_000 },
@@ -87,7 +91,7 @@ async function measureAll(urls) {
   const emulator = emulatorCounter(emulatorUrl, clientId);
   const runId = randomBytes(4).toString("hex");
   const results = {};
-  results.rpcFloor = await step("RPC floor: cached getToken vs ping", () =>
+  results.rpcFloor = await step("RPC floor: cached getToken (audit on, off) vs ping", () =>
     measureRpcFloor(driverUrl, PLAN.rpcFloor),
   );
   results.latency = await step("latency: cached vs uncached", () =>
@@ -129,7 +133,7 @@ async function main() {
   console.log(`Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB`);
   console.log(`Node ${machine.node}, wrangler ${machine.wrangler}, workerd ${machine.workerd}\n`);
   const bundle = await step("bundle size: wrangler deploy --dry-run", () => measureBundle(ROOT));
-  const urls = await step("starting the emulator, the driver and the token Worker", () =>
+  const urls = await step("starting the emulator, the driver and the token Workers", () =>
     startBenchWorkers({
       root: ROOT,
       latencyMs: PLAN.emulatorLatencyMs,

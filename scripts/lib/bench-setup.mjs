@@ -1,12 +1,16 @@
 /**
  * Sets up the Workers the benchmark measures, on 127.0.0.1: the Coze emulator, and the driver
- * Worker with the token Worker in one `wrangler dev` process.
+ * Worker with two instances of the token Worker in one `wrangler dev` process.
  *
  * The token Worker runs from `.bench/token-worker/` (git-ignored), so the benchmark never reads the
  * developer's own `.dev.vars`. That directory gets a copy of `src/`, the project's wrangler.toml as
  * JSON with the caller "bench" added to CALLER_POLICY and each rate limit raised, and a
  * `.dev.vars` with throwaway credentials for the emulator. Running a copy keeps the measured code
  * fixed: `wrangler dev` reloads a Worker whenever one of its source files changes.
+ *
+ * A second config in the same directory runs the same code under the service name
+ * {@link NO_HIT_AUDIT_SERVICE} with `AUDIT_CACHE_HITS = "false"`, so one run measures the cached
+ * path with and without the audit record of a cache hit.
  *
  * @module
  */
@@ -29,6 +33,11 @@ export const BENCH_CALLER = "bench";
  * thousands of calls as one caller; the limiter still runs on every call, as deployed.
  */
 export const BENCH_RATE_LIMIT = 100_000_000;
+/**
+ * Service name of the token Worker instance that writes no audit record for cache hits. The
+ * driver's wrangler.toml binds it as `TOKENS_NO_HIT_AUDIT`.
+ */
+export const NO_HIT_AUDIT_SERVICE = "coze-token-worker-no-hit-audit";
 
 /** Returns the project's CALLER_POLICY with the caller "bench" allowed, subjects included. */
 function policyWithBenchCaller(rawPolicy) {
@@ -38,8 +47,9 @@ function policyWithBenchCaller(rawPolicy) {
 }
 
 /**
- * Writes `.bench/token-worker/` (a copy of `src/`, `wrangler.json` and `.dev.vars`) and returns the
- * config path (relative to `root`) and the credentials' app id, key id and public key.
+ * Writes `.bench/token-worker/` (a copy of `src/`, `wrangler.json`, `wrangler-no-hit-audit.json`
+ * and `.dev.vars`) and returns both config paths (relative to `root`) and the credentials' app
+ * id, key id and public key. Both instances read the same `.dev.vars`, so they use one client.
  */
 export async function writeBenchTokenWorker(root, emulatorPort) {
   const { experimental_readRawConfig: readRawConfig } = await import("wrangler");
@@ -65,10 +75,22 @@ export async function writeBenchTokenWorker(root, emulatorPort) {
       simple: { ...limiter.simple, limit: BENCH_RATE_LIMIT },
     })),
   };
+  const noHitAudit = {
+    ...config,
+    name: NO_HIT_AUDIT_SERVICE,
+    vars: { ...config.vars, AUDIT_CACHE_HITS: "false" },
+  };
   writeFileSync(join(dir, "wrangler.json"), `${JSON.stringify(config, null, 2)}\n`);
+  writeFileSync(
+    join(dir, "wrangler-no-hit-audit.json"),
+    `${JSON.stringify(noHitAudit, null, 2)}\n`,
+  );
   const vars = createThrowawayDevVars(join(dir, ".dev.vars"), emulatorPort);
   return {
-    configPath: ".bench/token-worker/wrangler.json",
+    configPaths: [
+      ".bench/token-worker/wrangler.json",
+      ".bench/token-worker/wrangler-no-hit-audit.json",
+    ],
     client: {
       clientId: vars.CLIENT_ID,
       kid: vars.KID,
@@ -78,8 +100,8 @@ export async function writeBenchTokenWorker(root, emulatorPort) {
 }
 
 /**
- * Starts the emulator (with `latencyMs` on every token response) and the driver with the token
- * Worker, each on a free port, and registers both with `processes`.
+ * Starts the emulator (with `latencyMs` on every token response) and the driver with both token
+ * Worker instances, each on a free port, and registers both processes with `processes`.
  *
  * @returns the driver's and the emulator's base URLs and the app id the emulator counts.
  */
@@ -104,7 +126,7 @@ export async function startBenchWorkers({ root, latencyMs, timeoutMs, processes,
   const driverPort = await findFreePort();
   const handle = startWranglerDev({
     root,
-    configs: [DRIVER_CONFIG, tokenWorker.configPath],
+    configs: [DRIVER_CONFIG, ...tokenWorker.configPaths],
     port: driverPort,
     onLine,
   });
@@ -112,7 +134,7 @@ export async function startBenchWorkers({ root, latencyMs, timeoutMs, processes,
   const exitedEarly = new AbortController();
   void handle.exited.then(() =>
     exitedEarly.abort(
-      new Error("wrangler dev (driver and token Worker) exited before it responded."),
+      new Error("wrangler dev (driver and token Workers) exited before it responded."),
     ),
   );
   const driverUrl = `http://${LOOPBACK}:${driverPort}`;

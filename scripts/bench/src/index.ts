@@ -3,8 +3,10 @@
  * makes a bounded number of RPC calls to the token Worker (bound with `props.caller = "bench"`)
  * or of signatures, and returns the timings as JSON.
  *
- * - `GET /batch?kind=ping|cached|uncached&calls=N&log=1`: N sequential calls, timed as one batch.
- *   With `log=1` the driver also writes one log line per call, as the token Worker does per token.
+ * - `GET /batch?kind=ping|cached|uncached&calls=N&log=1&binding=B`: N sequential calls, timed as
+ *   one batch. With `log=1` the driver also writes one log line per call, as the token Worker does
+ *   per token. `binding` selects the token Worker instance: `TOKENS` (the default, with the shipped
+ *   settings) or `TOKENS_NO_HIT_AUDIT` (`AUDIT_CACHE_HITS = "false"`).
  * - `GET /call?kind=ping|cached|uncached&subject=S`: one call (subject optional), for
  *   per-request latency and throughput measured in Node.
  * - `GET /burst?requests=N&sessions=S&prefix=P`: N concurrent `getToken` calls over S subjects.
@@ -20,12 +22,15 @@ import { type SignKind, runSignBatch } from "./signing";
 /** The driver's bindings. */
 export interface BenchEnv {
   readonly TOKENS: Service<TokenWorker>;
+  /** The same token Worker code with `AUDIT_CACHE_HITS = "false"`. */
+  readonly TOKENS_NO_HIT_AUDIT: Service<TokenWorker>;
 }
 
 /** Largest count any route accepts, so every request stays bounded. */
 const MAX_COUNT = 100_000;
 const CALL_KINDS: readonly CallKind[] = ["ping", "cached", "uncached"];
 const SIGN_KINDS: readonly SignKind[] = ["jwt", "raw"];
+const TOKEN_BINDINGS = ["TOKENS", "TOKENS_NO_HIT_AUDIT"] as const;
 
 class BadRequest extends Error {}
 
@@ -45,12 +50,17 @@ function choiceParam<T extends string>(url: URL, name: string, choices: readonly
   return value as T;
 }
 
+function tokensParam(url: URL, env: BenchEnv): Service<TokenWorker> {
+  if (!url.searchParams.has("binding")) return env.TOKENS;
+  return env[choiceParam(url, "binding", TOKEN_BINDINGS)];
+}
+
 async function route(url: URL, env: BenchEnv): Promise<unknown> {
   switch (url.pathname) {
     case "/batch": {
       const kind = choiceParam(url, "kind", CALL_KINDS);
       const logEach = url.searchParams.get("log") === "1";
-      return runBatch(env.TOKENS, kind, countParam(url, "calls"), logEach);
+      return runBatch(tokensParam(url, env), kind, countParam(url, "calls"), logEach);
     }
     case "/call": {
       const kind = choiceParam(url, "kind", CALL_KINDS);
