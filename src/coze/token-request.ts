@@ -95,7 +95,7 @@ export async function exchangeAssertion(
   return parseTokenResponse(raw, options.nowSeconds());
 }
 
-/** Largest token response body read, in bytes. Coze's answers are well under 1 KiB. */
+/** Largest token response body read, in bytes. Coze's token responses are well under 1 KiB. */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /**

@@ -18,8 +18,8 @@ export const MIN_REFRESH_MARGIN_SECONDS = 30;
 /** Share of a token's lifetime that is kept as refresh margin. */
 export const REFRESH_MARGIN_FRACTION = 0.1;
 /** Number of tokens one isolate caches when the constructor is given no bound. */
-// NOTE: the bound is shared by all callers, so one caller asking for many distinct durations or
-// subjects can evict other callers' tokens; they are then minted again, not lost.
+// NOTE: all callers share this bound. One caller requesting many distinct durations or subjects
+// can evict other callers' tokens, which are then minted again.
 export const DEFAULT_MAX_CACHED_TOKENS = 1000;
 
 /** A token in the cache, with the time it was received. */
