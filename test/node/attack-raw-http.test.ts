@@ -5,91 +5,26 @@
  * TCP socket. Every process started here is stopped in afterAll.
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { generateThrowawayCredentials } from "../../scripts/lib/keys.mjs";
-import { findFreePort, waitForHttp } from "../../scripts/lib/net.mjs";
+import { findFreePort } from "../../scripts/lib/net.mjs";
+import {
+  STARTUP_TIMEOUT_MS,
+  type WranglerProcess,
+  startWrangler,
+} from "../helpers/wrangler-process";
 
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
-/** wrangler takes several seconds per process to start on a small machine; allow plenty. */
-const STARTUP_TIMEOUT_MS = 180_000;
-/** Time a wrangler process group gets to exit after SIGTERM before it gets SIGKILL. */
-const STOP_GRACE_MS = 5_000;
 /** Time one raw request may take before the test stops waiting for the response. */
 const RESPONSE_TIMEOUT_MS = 10_000;
 const CALLER = "raw-http";
 const SCHEME = "COZE-TOKEN-HMAC-SHA256";
-
-/** A `wrangler dev` process group started by this test, with everything it wrote. */
-interface WranglerProcess {
-  readonly child: ChildProcess;
-  readonly output: string[];
-}
-
-function wranglerBin(): string {
-  const require = createRequire(join(REPO, "package.json"));
-  return join(require.resolve("wrangler/package.json"), "..", "bin", "wrangler.js");
-}
-
-/** Returns false once no process of the group `pgid` is left. */
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stopGroup(pgid: number | undefined): Promise<void> {
-  if (pgid === undefined || !signalGroup(pgid, "SIGTERM")) return;
-  const deadline = Date.now() + STOP_GRACE_MS;
-  while (signalGroup(pgid, 0)) {
-    if (Date.now() > deadline) {
-      signalGroup(pgid, "SIGKILL");
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Starts `wrangler dev -c <config>` on 127.0.0.1:`port` in a process group of its own. */
-async function startWrangler(
-  config: string,
-  port: number,
-  extraArgs: string[],
-  started: WranglerProcess[],
-): Promise<WranglerProcess> {
-  const args = [wranglerBin(), "dev", "-c", config, "--ip", "127.0.0.1", "--port", String(port)];
-  const child = spawn(process.execPath, [...args, ...extraArgs], {
-    cwd: REPO,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_SEND_METRICS: "false",
-      FORCE_COLOR: "0",
-    },
-  });
-  const output: string[] = [];
-  child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  const handle = { child, output };
-  // Registered before waiting, so afterAll stops it even when it never responds.
-  started.push(handle);
-  await waitForHttp(`http://127.0.0.1:${port}/`, { timeoutMs: STARTUP_TIMEOUT_MS });
-  return handle;
-}
 
 /** The status code and body text of a complete raw HTTP response. */
 interface RawResponse {
@@ -196,7 +131,9 @@ describe("signed route over raw HTTP", { timeout: 2 * RESPONSE_TIMEOUT_MS }, () 
         },
       ];
       const emulatorArgs = ["--var", `EMULATOR_CLIENTS:${JSON.stringify(clients)}`];
-      await startWrangler("test/emulator/wrangler.toml", emulatorPort, emulatorArgs, processes);
+      processes.push(
+        await startWrangler("test/emulator/wrangler.toml", emulatorPort, emulatorArgs),
+      );
 
       // PRIVATE_KEY as its base64 body on one line, which the Worker accepts without PEM lines.
       const privateKeyBody = credentials.privateKeyPem.replace(/-----[A-Z ]+-----|\s/g, "");
@@ -214,13 +151,14 @@ describe("signed route over raw HTTP", { timeout: 2 * RESPONSE_TIMEOUT_MS }, () 
       const lines = Object.entries(settings).map(([name, value]) => `${name}='${value}'`);
       writeFileSync(envFile, `${lines.join("\n")}\n`, { mode: 0o600 });
       const workerArgs = ["--env-file", envFile, "--persist-to", join(dir, "state")];
-      worker = await startWrangler("wrangler.toml", port, workerArgs, processes);
+      worker = await startWrangler("wrangler.toml", port, workerArgs);
+      processes.push(worker);
     },
     2 * STARTUP_TIMEOUT_MS + 10_000,
   );
 
   afterAll(async () => {
-    await Promise.all(processes.map((started) => stopGroup(started.child.pid)));
+    await Promise.all(processes.map((started) => started.stop()));
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 

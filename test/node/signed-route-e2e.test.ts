@@ -6,10 +6,9 @@
  * directory. Every process started here is stopped in afterAll.
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,15 +16,16 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { generateThrowawayCredentials } from "../../scripts/lib/keys.mjs";
-import { findFreePort, waitForHttp } from "../../scripts/lib/net.mjs";
+import { findFreePort } from "../../scripts/lib/net.mjs";
+import {
+  STARTUP_TIMEOUT_MS,
+  type WranglerProcess,
+  startWrangler,
+} from "../helpers/wrangler-process";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(REPO, "callers/signing-client/cli.mjs");
 const RECIPE = join(REPO, "callers/signing-client/sign-request.sh");
-/** wrangler takes several seconds per process to start on a small machine; allow plenty. */
-const STARTUP_TIMEOUT_MS = 180_000;
-/** Time a wrangler process group gets to exit after SIGTERM before it gets SIGKILL. */
-const STOP_GRACE_MS = 5_000;
 const TOKEN_PATH = "/api/permission/oauth2/token";
 const CALLER = "e2e-cli";
 
@@ -36,86 +36,11 @@ interface TokenAnswer {
   session_name: string;
 }
 
-/** A `wrangler dev` process group started by this test. */
-interface WranglerProcess {
-  readonly child: ChildProcess;
-  readonly output: string[];
-  /** Stops the whole process group: SIGTERM, then SIGKILL after a grace period. */
-  stop(): Promise<void>;
-}
-
 /** Quotes a value for a dotenv file: single quotes keep JSON as it is. */
 function dotenvLine(name: string, value: string): string {
   if (value.includes("\n")) return `${name}="${value.trimEnd().replace(/\n/g, "\\n")}"`;
   if (value.includes("'")) throw new Error(`${name} cannot be single-quoted`);
   return `${name}='${value}'`;
-}
-
-function wranglerBin(): string {
-  const require = createRequire(join(REPO, "package.json"));
-  return join(require.resolve("wrangler/package.json"), "..", "bin", "wrangler.js");
-}
-
-/** Sends `signal` to the process group `pgid`; returns false when no process of it is left. */
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stopGroup(pgid: number | undefined): Promise<void> {
-  if (pgid === undefined || !signalGroup(pgid, "SIGTERM")) return;
-  const deadline = Date.now() + STOP_GRACE_MS;
-  while (signalGroup(pgid, 0)) {
-    if (Date.now() > deadline) {
-      signalGroup(pgid, "SIGKILL");
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/**
- * Starts `wrangler dev -c <config>` on 127.0.0.1:`port` in a process group of its own and waits
- * until it responds to HTTP. Stops it again and throws with its output when it does not.
- */
-async function startWrangler(
-  config: string,
-  port: number,
-  extraArgs: string[],
-): Promise<WranglerProcess> {
-  const args = [wranglerBin(), "dev", "-c", config, "--ip", "127.0.0.1", "--port", String(port)];
-  const child = spawn(process.execPath, [...args, ...extraArgs], {
-    cwd: REPO,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_SEND_METRICS: "false",
-      FORCE_COLOR: "0",
-    },
-  });
-  const output: string[] = [];
-  child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  const started: WranglerProcess = { child, output, stop: () => stopGroup(child.pid) };
-
-  const exited = new AbortController();
-  child.once("exit", () => exited.abort(new Error(`wrangler dev -c ${config} exited`)));
-  try {
-    await waitForHttp(`http://127.0.0.1:${port}/`, {
-      timeoutMs: STARTUP_TIMEOUT_MS,
-      abortSignal: exited.signal,
-    });
-  } catch (error) {
-    await started.stop();
-    throw new Error(`${(error as Error).message}\n${output.join("")}`);
-  }
-  return started;
 }
 
 describe("signed route over HTTP", () => {
