@@ -1,6 +1,6 @@
 /**
- * Two test projects: `workers` runs in workerd with the token Worker as the main Worker and the
- * example caller and the Coze emulator as separate Workers; `node` runs what needs Node itself.
+ * Two test projects. `workers` runs in workerd, with the token Worker as the main Worker and the
+ * example caller and the Coze emulator as separate Workers. `node` runs what needs Node itself.
  */
 
 import { randomBytes } from "node:crypto";

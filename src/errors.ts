@@ -147,7 +147,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
-/** Maps an error code to the HTTP status the public route answers with. */
+/** Maps an error code to the HTTP status the public route responds with. */
 export function httpStatusFor(code: ErrorCode): number {
   return HTTP_STATUS[code];
 }

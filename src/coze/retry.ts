@@ -79,10 +79,10 @@ const RETRYABLE_ON_5XX = new Set<ErrorCode>([
 ]);
 
 /**
- * Tests whether another attempt may succeed: network failures, timeouts, Coze's `internal_error` and
- * rate limits always; unusable responses and unknown Coze errors only with a 5xx status; never
- * `invalid_client`, `invalid_request`, `access_deny`, `unsupported_grant_type`, an invalid expiry
- * or an error from inside the Worker.
+ * Tests whether another attempt may succeed. Network failures, timeouts, Coze's `internal_error`
+ * and rate limits are always retried. Unusable responses and unknown Coze errors are retried only
+ * with a 5xx status. `invalid_client`, `invalid_request`, `access_deny`,
+ * `unsupported_grant_type`, an invalid expiry and errors from inside the Worker never are.
  */
 export function isRetryable(error: TokenWorkerError): boolean {
   if (RETRYABLE_ALWAYS.has(error.code)) return true;

@@ -1,7 +1,7 @@
 /**
  * Authenticates a request to the public route: parses the `Authorization` header, reads the body
  * up to its cap, verifies the signature and claims the nonce, in that order. The nonce is claimed
- * only after the signature checks out, so nobody but the key holder can use up a caller's nonces.
+ * only after the signature checks out, so only the key holder can use up a caller's nonces.
  *
  * @module
  */

@@ -24,7 +24,7 @@ export const MAX_NONCE_LENGTH = 64;
 /** Maximum header length checked before the pattern runs. A valid header is under 300 characters. */
 const MAX_HEADER_LENGTH = 512;
 
-/** The source of an anchored pattern without its `^` and `$`, to embed it in a larger one. */
+/** Returns the source of an anchored pattern without its `^` and `$`, to embed in a larger one. */
 function unanchored(pattern: RegExp): string {
   return pattern.source.replace(/^\^/, "").replace(/\$$/, "");
 }

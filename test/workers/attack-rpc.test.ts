@@ -1,7 +1,7 @@
 /**
- * Attacks on the RPC entrypoint by a Worker that has a service binding: options it could smuggle
- * past validation (prototype keys, functions, RPC stubs, boxed values, huge strings), members of
- * `TokenWorker` it must not reach, and a cached token that outlives the policy that allowed it.
+ * Attacks on the RPC entrypoint by a Worker that has a service binding. They cover options it could
+ * smuggle past validation (prototype keys, functions, RPC stubs, boxed values, huge strings),
+ * members of `TokenWorker` it must not reach, and a cached token that outlives its policy.
  */
 
 import { RpcTarget, env, exports } from "cloudflare:workers";

@@ -2,7 +2,7 @@
  * An example caller Worker. It gets a token from the token Worker over its service binding and
  * uses it for one Coze API call, the current user, as a real caller would.
  *
- * `GET /token?subject=u1` answers with the token's metadata and the Coze call's result. It shows
+ * `GET /token?subject=u1` returns the token's metadata and the Coze call's result. It shows
  * only a short prefix of the token: a caller should not hand tokens to browsers.
  *
  * @module
